@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export FTZKG_HOST := $(HOST)
+export FTZKG_PORT := $(PORT)
+
+.PHONY: run test lint format conformance bench fuzz soak validate clean
+
+$(BIN)/ftzkg: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Validates the data, loads it and serves http://$(HOST):$(PORT)/sparql (FTZKG_* pass through).
+run: $(BIN)/ftzkg
+	$(BIN)/ftzkg serve
+
+validate: $(BIN)/ftzkg
+	$(BIN)/ftzkg validate
+
+lint: $(BIN)/ftzkg
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+
+format: $(BIN)/ftzkg
+	$(BIN)/ruff check --fix server tests bench
+	$(BIN)/ruff format server tests bench
+
+# pytest exits 5 when it collected no test: that is a failure here, as any non-zero exit is.
+test: lint
+	$(BIN)/python -m pytest -q
+
+conformance: $(BIN)/ftzkg
+	$(BIN)/python -m pytest -q -m conformance tests/conformance
+
+clean:
+	rm -rf $(VENV) build *.egg-info server/*.egg-info

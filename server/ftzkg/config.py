@@ -1,0 +1,120 @@
+"""Settings for every entry point, from command-line flags and ``FTZKG_*`` variables.
+
+One frozen dataclass is passed down from the CLI (or a test) to the app factory, the store
+and the validator, so no module reads the environment on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+CANONICAL_BASE_IRI = "https://w3id.org/ftzkg/"
+"""The base under which the data files mint their IRIs (the persistent-URL namespace)."""
+
+
+class ConfigurationError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+def find_data_dir() -> Path:
+    """Locate the data folders: the repository when run from a checkout, else the wheel's copy.
+
+    The repository is recognised by ``ontology/ftz.ttl`` two levels above this package
+    (``server/ftzkg``); an installed wheel carries the same tree under ``<prefix>/share/ftzkg``.
+    """
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "ontology" / "ftz.ttl").is_file():
+        return checkout
+    installed = Path(sys.prefix) / "share" / "ftzkg"
+    if (installed / "ontology" / "ftz.ttl").is_file():
+        return installed
+    raise ConfigurationError(
+        "cannot find the data folders (ontology/ftz.ttl): set FTZKG_DATA_DIR to the repository"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an ftzkg process can be told; defaults are safe for a public endpoint."""
+
+    data_dir: Path = field(default_factory=find_data_dir)
+    base_iri: str = CANONICAL_BASE_IRI
+    # None: an in-memory store; a filesystem path: an on-disk store;
+    # sparql+http(s)://…: a remote SPARQL 1.1 store fronted by this server.
+    store: str | None = None
+    reload_data: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout: float = 10.0
+    max_rows: int = 10_000
+    max_query_bytes: int = 100_000
+    max_body_bytes: int = 10_000_000
+    workers: int = 2
+    http_workers: int = 1
+    http_threads: int = 16
+    cors: bool = True
+    cache_results: bool = True
+    cache_max_bytes: int = 64_000_000
+    write_token: str | None = None
+    service_allowlist: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from ``FTZKG_<FIELD>`` variables, then apply explicit overrides.
+
+        Overrides whose value is ``None`` are ignored, so CLI options that were not given
+        leave the environment's value in place.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for setting in fields(cls):
+            raw = environ.get("FTZKG_" + setting.name.upper())
+            if raw is not None and raw != "":
+                values[setting.name] = _parse_setting(setting.name, setting.type, raw)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    def with_changes(self, **changes: object) -> Settings:
+        changed = replace(self, **changes)  # type: ignore[arg-type]
+        changed.check()
+        return changed
+
+    def check(self) -> None:
+        """Reject values that would make the server unsafe or unable to run."""
+        if not self.base_iri.endswith(("/", "#")):
+            raise ConfigurationError(f"FTZKG_BASE_IRI must end with '/' or '#': {self.base_iri}")
+        for name in ("query_timeout",):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"FTZKG_{name.upper()} must be positive")
+        for name in ("max_rows", "max_query_bytes", "max_body_bytes", "workers", "port"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"FTZKG_{name.upper()} must be at least 1")
+
+
+def _parse_setting(name: str, annotation: object, raw: str) -> object:
+    kind = str(annotation)
+    try:
+        if "bool" in kind:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if "tuple" in kind:
+            return tuple(item.strip() for item in raw.split(",") if item.strip())
+        if kind.startswith("float"):
+            return float(raw)
+        if kind.startswith("int"):
+            return int(raw)
+        if "Path" in kind:
+            return Path(raw)
+    except ValueError:
+        raise ConfigurationError(f"FTZKG_{name.upper()}={raw!r} is not a valid value") from None
+    return raw
