@@ -47,6 +47,9 @@ class Settings:
     # sparql+http(s)://…: a remote SPARQL 1.1 store fronted by this server.
     store: str | None = None
     reload_data: bool = False
+    # The default graph of a query that names no graphs: the union of the named graphs (the
+    # product), or the store's own default graph (the W3C test suites need that).
+    default_graph_as_union: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout: float = 10.0
