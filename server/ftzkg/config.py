@@ -63,6 +63,12 @@ class Settings:
     cache_results: bool = True
     cache_max_bytes: int = 64_000_000
     write_token: str | None = None
+    # A file holding write tokens, one per line (for secrets mounted as files).
+    write_token_file: Path | None = None
+    # Where accepted writes are appended as JSON lines; None: the "ftzkg.audit" logger.
+    audit_log: Path | None = None
+    # flask-limiter limits per client address, e.g. "120/minute;2000/hour"; None: off.
+    rate_limit: str | None = None
     service_allowlist: tuple[str, ...] = ()
 
     @classmethod
