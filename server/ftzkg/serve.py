@@ -1,0 +1,80 @@
+"""``ftzkg serve``: validate the data, then serve the app under gunicorn.
+
+Validation runs first, in the launching process: data that fails its shapes never gets
+served; the report is printed and the command exits non-zero.
+
+The store is opened inside the gunicorn worker (``preload_app`` off), not in the arbiter,
+because the store's query worker processes and their pipes belong to the process that
+sends them queries; a pool created before the fork would be shared, broken, by the
+children. One gunicorn worker with many threads serves all requests: the CPU-heavy work
+happens in the store's own killable query processes, so more HTTP processes would only
+multiply the memory (each would hold the whole dataset) and, for an on-disk store, fight
+over its lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ftzkg.config import Settings
+from ftzkg.web import EXTENSION_KEY, create_app
+
+log = logging.getLogger("ftzkg.serve")
+
+# gunicorn's largest bounded request line: a GET query up to about 8 KB once
+# percent-encoded; longer queries are sent with POST (up to FTZKG_MAX_QUERY_BYTES).
+REQUEST_LINE_LIMIT = 8190
+
+
+class FtzkgServer(BaseApplication):
+    """gunicorn driven from code: options from ``Settings``, the app built in the worker."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in gunicorn_options(self.settings).items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return create_app(self.settings)
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """The gunicorn configuration for ``settings``; graceful stop waits for running queries."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return {
+        "bind": [f"{host}:{settings.port}"],
+        "worker_class": "gthread",
+        "workers": settings.http_workers,
+        "threads": settings.http_threads,
+        "preload_app": False,
+        "graceful_timeout": settings.query_timeout + 5,
+        "timeout": 30,
+        "keepalive": 5,
+        "limit_request_line": REQUEST_LINE_LIMIT,
+        "proc_name": "ftzkg",
+        "errorlog": "-",
+        "loglevel": "info",
+        "worker_exit": close_worker_store,
+    }
+
+
+def close_worker_store(server: Any, worker: Any) -> None:
+    """Stop the store's query processes when a gunicorn worker exits."""
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Flask) and EXTENSION_KEY in app.extensions:
+        app.extensions[EXTENSION_KEY].store.close()
+
+
+def serve(settings: Settings) -> None:
+    """Validate the data and serve it until gunicorn is told to stop (SIGTERM, SIGINT)."""
+    from ftzkg.validation import validate_dataset
+
+    validate_dataset(settings)
+    FtzkgServer(settings).run()

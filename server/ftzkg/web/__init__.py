@@ -1,0 +1,55 @@
+"""The Flask application factory: one app per settings and store, its blueprints, its hooks.
+
+Every view reaches the settings and the store through ``resources()``, never through
+globals or the environment, so a test can build as many apps as it needs, each on its own
+store. Later groups of routes (Linked Data pages, the query page, updates, the Graph Store
+protocol, metrics) are one more blueprint registered here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from ftzkg.config import Settings
+from ftzkg.store import Store
+
+EXTENSION_KEY = "ftzkg"
+
+
+@dataclass(frozen=True)
+class AppResources:
+    """What the views share: the settings the app was built with and the store it serves."""
+
+    settings: Settings
+    store: Store
+
+
+def resources() -> AppResources:
+    """The settings and store of the application handling the current request."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Flask:
+    """Build the web application over ``store`` (opened from ``settings`` when not given).
+
+    The caller that passes a store keeps owning it; a store opened here is closed by
+    whoever stops the process (``ftzkg.serve`` does it when a worker exits).
+    """
+    from ftzkg.web import errors, headers, operations, sparql
+
+    if store is None:
+        from ftzkg.store import open_store
+
+        store = open_store(settings)
+    app = Flask(__name__)
+    # Bodies beyond this are refused with 413 before they are read into memory.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION_KEY] = AppResources(settings=settings, store=store)
+    errors.register_error_handlers(app)
+    headers.register_response_headers(app, settings)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(operations.blueprint)
+    return app
