@@ -37,7 +37,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     The caller that passes a store keeps owning it; a store opened here is closed by
     whoever stops the process (``ftzkg.serve`` does it when a worker exits).
     """
-    from ftzkg.web import errors, headers, operations, sparql
+    from ftzkg.observability import register_observability
+    from ftzkg.web import errors, headers, operations, sparql, update
 
     if store is None:
         from ftzkg.store import open_store
@@ -52,4 +53,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     headers.register_response_headers(app, settings)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(operations.blueprint)
+    update.register_write_routes(app, settings, store)
+    register_observability(app, settings)
     return app
