@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from werkzeug.wrappers import Request
 
 from ftzkg.errors import BadRequest, PayloadTooLarge, QueryNotAllowed, UnsupportedMediaType
+from ftzkg.formats import format_by_name
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 QUERY_MEDIA_TYPE = "application/sparql-query"
@@ -101,7 +102,7 @@ def resolve_format_name(values: tuple[str, ...], graph_result: bool) -> str | No
             continue
         if graph_result and key in GRAPH_FORMAT_SYNONYMS:
             key = GRAPH_FORMAT_SYNONYMS[key]
-        names.append(FORMAT_SYNONYMS.get(key, key))
+        names.append(format_by_name(FORMAT_SYNONYMS.get(key, key)).name)
     distinct = list(dict.fromkeys(names))
     if len(distinct) > 1:
         raise BadRequest(f"format= is given more than once with different values: {distinct}")

@@ -1,0 +1,441 @@
+"""A real ``ftzkg serve`` (gunicorn) on 127.0.0.1, queried with SPARQLWrapper and raw HTTP.
+
+The server is the command an operator runs, started as a subprocess with ``FTZKG_*``
+variables and stopped with SIGTERM afterwards. Expected answers come from a plain
+pyoxigraph store loaded from the same data files, so the data may grow without the tests
+changing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from xml.dom import minidom
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+import requests
+from ftzkg.dataset import dataset_sources, read_graph_quads
+from rdflib.compare import isomorphic
+from SPARQLWrapper import (
+    CSV,
+    JSON,
+    JSONLD,
+    N3,
+    POST,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
+
+pytestmark = pytest.mark.slow
+
+QUERY_TIMEOUT = 2.0
+TIMEOUT_GRACE = 2.0
+SELECT_LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "SELECT ?thing ?label WHERE { ?thing rdfs:label ?label } ORDER BY ?thing ?label"
+)
+ASK_LABELS = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nASK { ?s rdfs:label ?l }"
+ASK_NOTHING = "ASK { <http://example.org/nothing> ?p ?o }"
+CONSTRUCT_LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "CONSTRUCT { ?thing rdfs:label ?label } WHERE { ?thing rdfs:label ?label }"
+)
+# Four independent triple patterns: |triples|^4 solutions to count, far beyond any timeout;
+# counting keeps the explosion in CPU, not in memory, so only the timeout can stop it.
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, data_dir):
+    """``ftzkg serve`` on a free loopback port; yields its base URL and process."""
+    port = free_port()
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("FTZKG_")}
+    environment.update(
+        FTZKG_HOST="127.0.0.1",
+        FTZKG_PORT=str(port),
+        FTZKG_DATA_DIR=str(data_dir),
+        FTZKG_QUERY_TIMEOUT=str(QUERY_TIMEOUT),
+        FTZKG_WORKERS="2",
+        FTZKG_HTTP_THREADS="8",
+    )
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    ftzkg = Path(sys.executable).with_name("ftzkg")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ftzkg), "serve"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, log_path)
+        yield base_url, process
+    finally:
+        stop(process)
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"ftzkg serve exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            if requests.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"ftzkg serve did not answer /health within 90 s:\n{log_path.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM for a graceful stop, then SIGKILL to the whole group if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=QUERY_TIMEOUT + 15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def reference(data_dir) -> ox.Store:
+    loaded = ox.Store()
+    for source in dataset_sources(data_dir):
+        loaded.extend(read_graph_quads(source))
+    return loaded
+
+
+def reference_bytes(reference: ox.Store, query: str, result_format) -> bytes:  # type: ignore[no-untyped-def]
+    return reference.query(query, use_default_graph_as_union=True).serialize(format=result_format)
+
+
+def reference_graph(reference: ox.Store, query: str) -> rdflib.Graph:
+    data = reference_bytes(reference, query, ox.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=data, format="nt")
+
+
+def described_subject(reference: ox.Store) -> str:
+    result = reference.query(
+        "SELECT ?s WHERE { ?s a ?type FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 1",
+        use_default_graph_as_union=True,
+    )
+    return next(iter(result))["s"].value
+
+
+# --- SPARQLWrapper ------------------------------------------------------------------------
+
+METHODS = {
+    "get": lambda client: None,
+    "post-form": lambda client: (client.setMethod(POST), client.setRequestMethod(URLENCODED)),
+    "post-direct": lambda client: (client.setMethod(POST), client.setRequestMethod(POSTDIRECTLY)),
+}
+
+
+def sparqlwrapper(base_url: str, query: str, return_format: str, method: str):  # type: ignore[no-untyped-def]
+    """Run ``query`` with SPARQLWrapper; a Content-Type it did not expect fails the test."""
+    client = SPARQLWrapper(f"{base_url}/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(return_format)
+    METHODS[method](client)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return client.queryAndConvert()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sparqlwrapper_select_json(server, reference, method):
+    result = sparqlwrapper(server[0], SELECT_LABELS, JSON, method)
+    expected = json.loads(reference_bytes(reference, SELECT_LABELS, ox.QueryResultsFormat.JSON))
+    assert result == expected
+    assert result["results"]["bindings"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sparqlwrapper_select_xml(server, reference, method):
+    result = sparqlwrapper(server[0], SELECT_LABELS, XML, method)
+    expected = minidom.parseString(
+        reference_bytes(reference, SELECT_LABELS, ox.QueryResultsFormat.XML)
+    )
+    assert result.toxml() == expected.toxml()
+
+
+@pytest.mark.parametrize("return_format", [CSV, TSV])
+@pytest.mark.parametrize("method", METHODS)
+def test_sparqlwrapper_select_csv_and_tsv(server, reference, return_format, method):
+    result = sparqlwrapper(server[0], SELECT_LABELS, return_format, method)
+    results_format = (
+        ox.QueryResultsFormat.CSV if return_format == CSV else ox.QueryResultsFormat.TSV
+    )
+    assert result == reference_bytes(reference, SELECT_LABELS, results_format)
+
+
+@pytest.mark.parametrize("query", [ASK_LABELS, ASK_NOTHING])
+@pytest.mark.parametrize("method", METHODS)
+def test_sparqlwrapper_ask_json_and_xml(server, reference, query, method):
+    expected = bool(reference.query(query, use_default_graph_as_union=True))
+    assert sparqlwrapper(server[0], query, JSON, method)["boolean"] is expected
+    document = sparqlwrapper(server[0], query, XML, method)
+    assert document.getElementsByTagName("boolean")[0].firstChild.data == str(expected).lower()
+
+
+@pytest.mark.parametrize("return_format", [CSV, TSV])
+def test_sparqlwrapper_ask_csv_and_tsv(server, reference, return_format):
+    results_format = (
+        ox.QueryResultsFormat.CSV if return_format == CSV else ox.QueryResultsFormat.TSV
+    )
+    result = sparqlwrapper(server[0], ASK_LABELS, return_format, "get")
+    assert result == reference_bytes(reference, ASK_LABELS, results_format)
+
+
+def parse_sparqlwrapper_graph(result, return_format: str) -> rdflib.Graph:  # type: ignore[no-untyped-def]
+    """SPARQLWrapper returns bytes for Turtle/N3 and an rdflib graph for the others."""
+    if isinstance(result, rdflib.Graph):
+        return result
+    assert return_format in {TURTLE, N3}
+    return rdflib.Graph().parse(data=result, format="turtle")
+
+
+@pytest.mark.parametrize("return_format", [TURTLE, N3, RDFXML, XML, JSONLD])
+@pytest.mark.parametrize("method", METHODS)
+def test_sparqlwrapper_construct_in_every_rdf_format(server, reference, return_format, method):
+    result = sparqlwrapper(server[0], CONSTRUCT_LABELS, return_format, method)
+    served = parse_sparqlwrapper_graph(result, return_format)
+    expected = reference_graph(reference, CONSTRUCT_LABELS)
+    assert len(served) == len(expected) > 0
+    assert isomorphic(served, expected)
+
+
+@pytest.mark.parametrize("return_format", [TURTLE, RDFXML, JSONLD])
+def test_sparqlwrapper_describe(server, reference, return_format):
+    query = f"DESCRIBE <{described_subject(reference)}>"
+    served = parse_sparqlwrapper_graph(
+        sparqlwrapper(server[0], query, return_format, "get"), return_format
+    )
+    expected = reference_graph(reference, query)
+    assert len(served) > 0
+    assert isomorphic(served, expected)
+
+
+def test_construct_as_n_triples_over_raw_http(server, reference):
+    response = requests.get(
+        f"{server[0]}/sparql",
+        params={"query": CONSTRUCT_LABELS},
+        headers={"Accept": "application/n-triples"},
+        timeout=10,
+    )
+    assert response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+    served = rdflib.Graph().parse(data=response.content, format="nt")
+    assert isomorphic(served, reference_graph(reference, CONSTRUCT_LABELS))
+
+
+# --- raw HTTP: statuses and headers ------------------------------------------------------
+
+
+def test_health_lists_every_graph_of_the_data(server, data_dir):
+    health = requests.get(f"{server[0]}/health", timeout=5).json()
+    assert set(health["graphs"]) == {source.iri() for source in dataset_sources(data_dir)}
+
+
+def test_select_headers(server):
+    response = requests.get(
+        f"{server[0]}/sparql",
+        params={"query": SELECT_LABELS},
+        headers={"Accept": "application/sparql-results+json", "Origin": "https://example.org"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
+    assert "Accept" in response.headers["Vary"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_head_over_http_has_no_body(server):
+    response = requests.head(
+        f"{server[0]}/sparql",
+        params={"query": ASK_LABELS},
+        headers={"Accept": "text/csv"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content == b""
+
+
+def test_cors_preflight_over_http(server):
+    response = requests.options(
+        f"{server[0]}/sparql",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(
+    "request_kwargs, status",
+    [
+        ({"method": "GET", "params": {"query": "SELECT * WHERE {"}}, 400),
+        (
+            {"method": "GET", "params": {"query": ASK_LABELS}, "headers": {"Accept": "image/png"}},
+            406,
+        ),
+        ({"method": "POST", "data": ASK_LABELS, "headers": {"Content-Type": "text/plain"}}, 415),
+        (
+            {
+                "method": "POST",
+                "data": ASK_LABELS.encode("utf-16"),
+                "headers": {"Content-Type": "application/sparql-query; charset=utf-16"},
+            },
+            415,
+        ),
+        ({"method": "POST", "data": {"update": "CLEAR ALL"}}, 400),
+        (
+            {
+                "method": "POST",
+                "data": "x" * 200_000,
+                "headers": {"Content-Type": "application/sparql-query"},
+            },
+            413,
+        ),
+        ({"method": "PUT", "data": ASK_LABELS}, 405),
+    ],
+)
+def test_error_statuses_over_http(server, request_kwargs, status):
+    response = requests.request(url=f"{server[0]}/sparql", timeout=10, **request_kwargs)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.text.strip()
+    assert "Traceback" not in response.text
+
+
+def test_syntax_error_message_over_http_has_line_and_column(server):
+    response = requests.get(
+        f"{server[0]}/sparql", params={"query": "SELECT * WHERE {\n ?s ?p \n}"}, timeout=10
+    )
+    assert response.status_code == 400
+    assert "3:" in response.text or "line 3" in response.text
+
+
+def test_long_query_by_post_is_served(server):
+    padding = "# " + "x" * 20_000 + "\n"
+    response = requests.post(
+        f"{server[0]}/sparql",
+        data={"query": padding + ASK_LABELS},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+
+
+# --- an explosive query is stopped, its CPU freed, while others are served -----------------
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def tree_cpu_over(root: int, window: float) -> float:
+    """CPU seconds the process tree of ``root`` used during ``window`` seconds."""
+    before = {pid: cpu_seconds(pid) for pid in process_tree(root)}
+    time.sleep(window)
+    after = {pid: cpu_seconds(pid) for pid in process_tree(root)}
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
+def test_explosive_query_times_out_frees_its_cpu_and_others_are_served(server):
+    base_url, process = server
+    outcome: dict[str, object] = {}
+
+    def send_explosive_query() -> None:
+        started = time.monotonic()
+        response = requests.post(
+            f"{base_url}/sparql",
+            data=EXPLOSIVE,
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=60,
+        )
+        outcome.update(
+            status=response.status_code, seconds=time.monotonic() - started, text=response.text
+        )
+
+    explosive = threading.Thread(target=send_explosive_query)
+    explosive.start()
+    time.sleep(0.3)
+    busy_cpu = tree_cpu_over(process.pid, 0.5)
+    answered = []
+    while explosive.is_alive():
+        started = time.monotonic()
+        response = requests.get(
+            f"{base_url}/sparql",
+            params={"query": ASK_LABELS},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=10,
+        )
+        answered.append((response.status_code, time.monotonic() - started))
+        time.sleep(0.1)
+    explosive.join()
+
+    assert busy_cpu > 0.3, "the explosive query was really running on a CPU"
+    assert outcome["status"] == 503, outcome
+    assert outcome["seconds"] < QUERY_TIMEOUT + TIMEOUT_GRACE, outcome
+    assert "timeout" in str(outcome["text"]).lower() or "time" in str(outcome["text"]).lower()
+    assert answered, "other clients sent queries while the explosive one ran"
+    assert all(status == 200 for status, _ in answered), answered
+    assert max(seconds for _, seconds in answered) < 1.5, answered
+
+    deadline = time.monotonic() + 10
+    while (idle_cpu := tree_cpu_over(process.pid, 1.0)) > 0.1 and time.monotonic() < deadline:
+        pass
+    assert idle_cpu <= 0.1, f"the server still used {idle_cpu:.2f} s of CPU per second"
+    assert requests.get(f"{base_url}/health", timeout=5).status_code == 200
