@@ -30,3 +30,40 @@ class FtzkgGroup(click.Group):
 @click.version_option(__version__, prog_name="ftzkg")
 def main() -> None:
     """A knowledge graph of the China (Heilongjiang) Pilot Free Trade Zone report."""
+
+
+@main.command("serve")
+@click.option("--host", help="Address to listen on. [FTZKG_HOST, default 127.0.0.1]")
+@click.option("--port", type=int, help="Port to listen on. [FTZKG_PORT, default 8000]")
+@click.option("--store", help="On-disk store directory; default in memory. [FTZKG_STORE]")
+@click.option(
+    "--reload-data",
+    is_flag=True,
+    default=None,
+    help="Replace the store's graphs with the data files. [FTZKG_RELOAD_DATA]",
+)
+@click.option(
+    "--query-timeout", type=float, help="Seconds per query. [FTZKG_QUERY_TIMEOUT, default 10]"
+)
+@click.option("--max-rows", type=int, help="Result row limit. [FTZKG_MAX_ROWS, default 10000]")
+@click.option(
+    "--max-query-bytes",
+    type=int,
+    help="Largest query text. [FTZKG_MAX_QUERY_BYTES, default 100000]",
+)
+@click.option("--workers", type=int, help="Query worker processes. [FTZKG_WORKERS, default 2]")
+@click.option("--http-threads", type=int, help="Request threads. [FTZKG_HTTP_THREADS, default 16]")
+@click.option(
+    "--no-cors",
+    "cors",
+    flag_value=False,
+    default=None,
+    help="Send no CORS headers. [FTZKG_CORS=false]",
+)
+@click.option("--base-iri", help="Serve the IRIs under this base. [FTZKG_BASE_IRI]")
+def serve_command(**options: object) -> None:
+    """Validate the data, then serve the SPARQL endpoint and Linked Data with gunicorn."""
+    from ftzkg.config import Settings
+    from ftzkg.serve import serve
+
+    serve(Settings.from_env(**options))
