@@ -7,6 +7,7 @@ fix are printed on one line with a non-zero exit, never as a traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -30,6 +31,51 @@ class FtzkgGroup(click.Group):
 @click.version_option(__version__, prog_name="ftzkg")
 def main() -> None:
     """A knowledge graph of the China (Heilongjiang) Pilot Free Trade Zone report."""
+
+
+@main.command("export")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld"]),
+    help="Default: from the output file's suffix, else nquads.",
+)
+@click.option("--graph", "graph_iri", help="Export only this named graph.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (gzip when it ends .gz) instead of stdout.",
+)
+@click.option("--store", help="Export from this store instead of the data files.")
+@click.option(
+    "--plain-wkt",
+    is_flag=True,
+    help="Write CRS84 geometries without their CRS IRI (the default CRS), for Virtuoso 7.",
+)
+def export_command(
+    format_name: str | None,
+    graph_iri: str | None,
+    output: Path | None,
+    store: str | None,
+    plain_wkt: bool,
+) -> None:
+    """Write the dataset or one graph, blank nodes skolemised, for loading elsewhere."""
+    from ftzkg.config import Settings
+    from ftzkg.export import export_format, export_to_file
+
+    settings = Settings.from_env(store=store)
+    rdf_format = export_format(format_name, output)
+    if settings.store is None:
+        export_to_file(output, settings, rdf_format, graph_iri, plain_wkt=plain_wkt)
+        return
+    from ftzkg.store import open_store
+
+    opened = open_store(settings)
+    try:
+        export_to_file(output, settings, rdf_format, graph_iri, opened, plain_wkt)
+    finally:
+        opened.close()
 
 
 @main.command("serve")
