@@ -37,5 +37,15 @@ test: lint
 conformance: $(BIN)/ftzkg
 	$(BIN)/python -m pytest -q -m conformance tests/conformance
 
+# A long fuzzing campaign (not in CI): prints cases tried and the statuses seen.
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(BIN)/ftzkg
+	FTZKG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FTZKG_FUZZ_REPORT=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_fuzz.py
+
+# Ten minutes of mixed reads and guarded writes against a real server on loopback.
+SOAK_SECONDS ?= 600
+soak: $(BIN)/ftzkg
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info
