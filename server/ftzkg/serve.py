@@ -15,6 +15,7 @@ over its lock.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from flask import Flask
@@ -54,11 +55,14 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "workers": settings.http_workers,
         "threads": settings.http_threads,
         "preload_app": False,
-        "graceful_timeout": settings.query_timeout + 5,
+        "graceful_timeout": math.ceil(settings.query_timeout) + 5,
         "timeout": 30,
         "keepalive": 5,
         "limit_request_line": REQUEST_LINE_LIMIT,
         "proc_name": "ftzkg",
+        # gunicorn's runtime control socket could change the worker count under us, and
+        # two servers of one user would fight over its default path.
+        "control_socket_disable": True,
         "errorlog": "-",
         "loglevel": "info",
         "worker_exit": close_worker_store,
