@@ -33,6 +33,23 @@ def main() -> None:
     """A knowledge graph of the China (Heilongjiang) Pilot Free Trade Zone report."""
 
 
+@main.command("validate")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The folder holding ontology/, shapes/ and graph/. [FTZKG_DATA_DIR]",
+)
+def validate_command(data_dir: Path | None) -> None:
+    """Check the ontology and every graph against the shapes and OWL RL; exit 1 on a violation."""
+    from ftzkg.config import Settings
+    from ftzkg.validation import validate_dataset
+
+    result = validate_dataset(Settings.from_env(data_dir=data_dir))
+    click.echo(result.text)
+    if not result.conforms:
+        sys.exit(1)
+
+
 @main.command("export")
 @click.option(
     "--format",
