@@ -35,7 +35,7 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 conformance: $(BIN)/ftzkg
-	$(BIN)/python -m pytest -q -m conformance tests/conformance
+	$(BIN)/python -m pytest -q -rfEs -m conformance tests/conformance
 
 # A long fuzzing campaign (not in CI): prints cases tried and the statuses seen.
 FUZZ_EXAMPLES ?= 20000
