@@ -130,3 +130,33 @@ def serve_command(**options: object) -> None:
     from ftzkg.serve import serve
 
     serve(Settings.from_env(**options))
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--store", help="The on-disk store to back up. [FTZKG_STORE]")
+def backup_command(target: Path, store: str | None) -> None:
+    """Write a consistent copy of the on-disk store into the new directory TARGET."""
+    from ftzkg.backup import backup_store
+    from ftzkg.config import Settings
+
+    settings = Settings.from_env(store=store)
+    if settings.store is None:
+        raise click.UsageError("backup needs an on-disk store: --store PATH or FTZKG_STORE")
+    quads = backup_store(Path(settings.store), target)
+    click.echo(f"backed up {quads} quads from {settings.store} to {target}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--store", help="The on-disk store to replace (server stopped). [FTZKG_STORE]")
+def restore_command(source: Path, store: str | None) -> None:
+    """Replace the on-disk store with the backup in SOURCE (stop the server first)."""
+    from ftzkg.backup import restore_store
+    from ftzkg.config import Settings
+
+    settings = Settings.from_env(store=store)
+    if settings.store is None:
+        raise click.UsageError("restore needs an on-disk store: --store PATH or FTZKG_STORE")
+    quads = restore_store(source, Path(settings.store))
+    click.echo(f"restored {quads} quads from {source} into {settings.store}")
