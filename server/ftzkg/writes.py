@@ -31,10 +31,11 @@ from ftzkg.errors import BadRequest, QuerySyntaxError, ValidationFailed
 from ftzkg.network_guard import NetworkGuard
 from ftzkg.store import Store, UpdateSummary
 from ftzkg.update_text import fetched_iris, with_using_clauses
+from ftzkg.validation import Validator, graph_from_quads
 
 GraphName = ox.NamedNode | ox.DefaultGraph
-GraphValidator = Callable[[ox.Store, Sequence[GraphName]], None]
-"""Validates the named graphs of a staging store; raises ``ValidationFailed`` with a report."""
+GraphValidator = Callable[[Store, ox.Store, Sequence[GraphName]], None]
+"""Validates graphs of a staging store (with the store for context); raises ``ValidationFailed``."""
 
 audit_logger = logging.getLogger("ftzkg.audit")
 
@@ -192,7 +193,7 @@ class GuardedWriter:
             if not staged.affected:
                 return UpdateSummary(version=self.store.version)
             try:
-                self.validator(staged.staging, staged.affected)
+                self.validator(self.store, staged.staging, staged.affected)
             except ValidationFailed as rejection:
                 audit_logger.warning(
                     "write rejected by the shapes: %s", json.dumps({"token": token, **audit_entry})
@@ -253,22 +254,31 @@ def _into_graph(quads: Iterable[ox.Quad], graph: GraphName) -> Iterable[ox.Quad]
 
 
 def shapes_validator(settings: Settings) -> GraphValidator:
-    """Validate each affected graph on its own with the shapes, as start-up validates files."""
-    from ftzkg.validation import validate_graph_quads
+    """Check changed graphs as start-up checks the data: shapes and OWL RL, with context.
 
-    def validate(staging: ox.Store, graphs: Sequence[GraphName]) -> None:
-        failures = []
-        for graph in graphs:
-            report = validate_graph_quads(
-                staging.quads_for_pattern(None, None, None, graph), settings
-            )
-            if report is not None:
-                failures.append(f"graph {graph_key(graph) or '(default)'}:\n{report}")
-        if failures:
+    The changed graphs are validated together with every report and link-set graph the
+    store already holds, because a link set's statements rely on the report it links.
+    """
+    validator = Validator.from_settings(settings)
+    data_prefixes = (f"{settings.base_iri}graph/report/", f"{settings.base_iri}graph/links/")
+
+    def validate(store: Store, staging: ox.Store, graphs: Sequence[GraphName]) -> None:
+        changed = {graph_key(graph) for graph in graphs}
+        context = [
+            quad
+            for iri in store.named_graphs()
+            if iri.startswith(data_prefixes) and iri not in changed
+            for quad in store.quads(iri)
+        ]
+        staged = [
+            quad for graph in graphs for quad in staging.quads_for_pattern(None, None, None, graph)
+        ]
+        result = validator.check(graph_from_quads(staged + context))
+        if not result.conforms:
             raise ValidationFailed(
                 "the write was rejected: the data would not conform to the shapes; "
                 "nothing was changed",
-                "\n\n".join(failures),
+                result.text,
             )
 
     return validate
