@@ -38,7 +38,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     whoever stops the process (``ftzkg.serve`` does it when a worker exits).
     """
     from ftzkg.observability import register_observability
-    from ftzkg.web import errors, headers, operations, sparql, update
+    from ftzkg.web import errors, headers, linked_data, operations, publication, sparql, ui, update
 
     if store is None:
         from ftzkg.store import open_store
@@ -53,6 +53,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     headers.register_response_headers(app, settings)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(operations.blueprint)
+    app.register_blueprint(ui.blueprint)
+    app.register_blueprint(linked_data.blueprint)
+    app.register_blueprint(publication.blueprint)
     update.register_write_routes(app, settings, store)
     register_observability(app, settings)
     return app
