@@ -160,3 +160,32 @@ def restore_command(source: Path, store: str | None) -> None:
         raise click.UsageError("restore needs an on-disk store: --store PATH or FTZKG_STORE")
     quads = restore_store(source, Path(settings.store))
     click.echo(f"restored {quads} quads from {source} into {settings.store}")
+
+
+@main.command("push")
+@click.option("--endpoint", required=True, help="The remote store's SPARQL query URL.")
+@click.option("--update", "update_url", help="Its SPARQL Update URL (default: --endpoint).")
+@click.option("--graph-store", "graph_store_url", help="Write through this Graph Store URL.")
+@click.option("--token", envvar="FTZKG_PUSH_TOKEN", help="Bearer token for the remote store.")
+@click.option("--graph", "graph_iri", help="Push only this named graph.")
+@click.option("--batch-size", default=2_000, show_default=True, help="Triples per request.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--plain-wkt", is_flag=True, help="CRS84 geometries without their CRS IRI.")
+def push_command(
+    endpoint: str,
+    update_url: str | None,
+    graph_store_url: str | None,
+    token: str | None,
+    graph_iri: str | None,
+    batch_size: int,
+    timeout: float,
+    plain_wkt: bool,
+) -> None:
+    """Replace the project's named graphs in a remote store and verify their triple counts."""
+    from ftzkg.config import Settings
+    from ftzkg.push import RemoteEndpoints, push_dataset
+
+    endpoints = RemoteEndpoints(endpoint, update_url, graph_store_url, token, timeout)
+    verified = push_dataset(Settings.from_env(), endpoints, graph_iri, batch_size, plain_wkt)
+    for graph, triples in verified.items():
+        click.echo(f"{triples}\t{graph}")
