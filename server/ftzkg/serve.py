@@ -14,17 +14,16 @@ over its lock.
 
 from __future__ import annotations
 
-import logging
 import math
+import sys
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ftzkg.config import Settings
+from ftzkg.errors import ValidationFailed
 from ftzkg.web import EXTENSION_KEY, create_app
-
-log = logging.getLogger("ftzkg.serve")
 
 # gunicorn's largest bounded request line: a GET query up to about 8 KB once
 # percent-encoded; longer queries are sent with POST (up to FTZKG_MAX_QUERY_BYTES).
@@ -80,5 +79,11 @@ def serve(settings: Settings) -> None:
     """Validate the data and serve it until gunicorn is told to stop (SIGTERM, SIGINT)."""
     from ftzkg.validation import validate_dataset
 
-    validate_dataset(settings)
+    validation = validate_dataset(settings)
+    sys.stderr.write(validation.text + "\n")
+    if not validation.conforms:
+        raise ValidationFailed(
+            "the data does not conform to its shapes (report above); the server was not started",
+            validation.text,
+        )
     FtzkgServer(settings).run()
