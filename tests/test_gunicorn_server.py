@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,6 +147,30 @@ def described_subject(reference: ox.Store) -> str:
         use_default_graph_as_union=True,
     )
     return next(iter(result))["s"].value
+
+
+def test_serve_refuses_invalid_data_and_prints_the_report(tmp_path, data_dir):
+    for folder in ("ontology", "shapes", "graph"):
+        shutil.copytree(data_dir / folder, tmp_path / folder)
+    (tmp_path / "graph" / "links" / "broken.ttl").write_text(
+        "<https://w3id.org/ftzkg/id/area/nowhere>"
+        " a <https://w3id.org/ftzkg/ontology#FreeTradeZoneArea> .\n"
+    )
+    port = free_port()
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("FTZKG_")}
+    environment.update(FTZKG_DATA_DIR=str(tmp_path), FTZKG_PORT=str(port))
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("ftzkg")), "serve"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode != 0
+    assert "id/area/nowhere" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
 
 
 # --- SPARQLWrapper ------------------------------------------------------------------------
