@@ -7,18 +7,28 @@ is loaded and whether a write has changed it.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, jsonify
 
 from ftzkg import __version__
+from ftzkg.errors import Unavailable
 from ftzkg.web import resources
 
+log = logging.getLogger("ftzkg.web")
 blueprint = Blueprint("operations", __name__)
 
 
 @blueprint.route("/health", methods=["GET"])
 def health() -> Response:
     store = resources().store
-    counts = store.graph_counts()
+    try:
+        counts = store.graph_counts()
+    except Exception as error:
+        # A store that cannot count its graphs cannot serve queries either: report the
+        # process unhealthy (503) so a load balancer stops sending it traffic.
+        log.exception("health check: the store does not answer")
+        raise Unavailable("the store does not answer; see the server's log") from error
     response = jsonify(
         status="ok",
         software_version=__version__,
