@@ -25,11 +25,18 @@ from rdflib.namespace import OWL, RDF, SH
 
 from ftzkg.config import CANONICAL_BASE_IRI, ConfigurationError, Settings
 from ftzkg.dataset import GraphSource, dataset_sources, read_graph_quads
+from ftzkg.namespaces import all_prefixes, compact
+
+READABLE_PREFIXES = all_prefixes(CANONICAL_BASE_IRI)
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One failed constraint, in the terms a person fixing the data needs."""
+    """One failed constraint, in the terms a person fixing the data needs.
+
+    ``focus_node`` and ``component`` are full IRIs (``_:…`` for a blank node) so programs can
+    compare them; ``path``, ``value`` and ``shape`` are already written for reading.
+    """
 
     focus_node: str
     path: str
@@ -39,13 +46,15 @@ class Violation:
     value: str = ""
 
     def describe(self) -> str:
-        lines = [f"- focus node: {self.focus_node}"]
+        focus = self.focus_node
+        lines = [f"- focus node: {focus if focus.startswith('_:') else f'<{focus}>'}"]
         if self.path:
             lines.append(f"  path:       {self.path}")
         if self.value:
             lines.append(f"  value:      {self.value}")
         lines.append(f"  message:    {self.message}")
-        lines.append(f"  shape:      {self.shape} ({self.component})")
+        component = self.component.replace(str(SH), "sh:")
+        lines.append(f"  shape:      {self.shape} ({component})")
         return "\n".join(lines)
 
 
@@ -129,13 +138,26 @@ class Validator:
         """
         started = time.perf_counter()
         result = ValidationResult(
-            violations=self._shape_violations(data),
-            inconsistencies=self._owl_rl_inconsistencies(data),
+            violations=self.shape_violations(data),
+            inconsistencies=self.owl_rl_inconsistencies(data),
         )
         result.seconds = time.perf_counter() - started
         return result
 
-    def _shape_violations(self, data: rdflib.Graph) -> list[Violation]:
+    def check_quads(
+        self, quads: Iterable[ox.Quad], context: Iterable[ox.Quad] = ()
+    ) -> ValidationResult:
+        """Validate the quads a write would store (one named graph, usually), as ``check``.
+
+        ``context`` holds the quads of the other graphs the new one refers to, validated
+        with it; pass the whole rest of the dataset to judge a write by the whole.
+        """
+        data = graph_from_quads(quads)
+        data += graph_from_quads(context)
+        return self.check(data)
+
+    def shape_violations(self, data: rdflib.Graph) -> list[Violation]:
+        """The SHACL violations of ``data``, RDFS inference over the ontology on, sorted."""
         _conforms, report, _text = pyshacl.validate(
             data,
             shacl_graph=self.shapes,
@@ -158,11 +180,11 @@ class Validator:
         value = report.value(result, SH.value)
         messages = sorted(str(message) for message in report.objects(result, SH.resultMessage))
         return Violation(
-            focus_node=self._name(report.value(result, SH.focusNode)),
+            focus_node=_identifier(report.value(result, SH.focusNode)),
             path=self._name(path) if path is not None else "",
             message="; ".join(messages) or "constraint not met",
             shape=self._shape_name(source_shape),
-            component=self._name(report.value(result, SH.sourceConstraintComponent)),
+            component=_identifier(report.value(result, SH.sourceConstraintComponent)),
             value=self._name(value) if value is not None else "",
         )
 
@@ -180,15 +202,16 @@ class Validator:
         if term is None:
             return ""
         if isinstance(term, rdflib.URIRef):
-            try:
-                return self.shapes.namespace_manager.normalizeUri(term)
-            except ValueError:
-                return f"<{term}>"
+            return compact(str(term), READABLE_PREFIXES)
         if isinstance(term, rdflib.Literal):
-            return term.n3(self.shapes.namespace_manager)
+            return term.n3()
         return f"[blank node {term}]"
 
-    def _owl_rl_inconsistencies(self, data: rdflib.Graph) -> list[str]:
+    def owl_rl_inconsistencies(self, data: rdflib.Graph) -> list[str]:
+        """What the OWL RL closure of ontology plus ``data`` finds inconsistent, sorted.
+
+        The closure is computed on a copy: neither the ontology nor ``data`` is changed.
+        """
         closure = rdflib.Graph()
         for triple in self.ontology:
             closure.add(triple)
@@ -201,6 +224,12 @@ class Validator:
             for member in closure.subjects(RDF.type, OWL.Nothing)
         )
         return sorted(messages)
+
+
+def _identifier(term: rdflib.term.Node | None) -> str:
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    return str(term) if term is not None else ""
 
 
 def validate_dataset(settings: Settings) -> ValidationResult:
