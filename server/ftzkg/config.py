@@ -46,6 +46,11 @@ class Settings:
     # None: an in-memory store; a filesystem path: an on-disk store;
     # sparql+http(s)://…: a remote SPARQL 1.1 store fronted by this server.
     store: str | None = None
+    # For a remote store: its SPARQL Update and Graph Store URLs (default: none, read-only
+    # unless one is given) and the bearer token ftzkg sends it.
+    store_update_url: str | None = None
+    store_graph_store_url: str | None = None
+    store_token: str | None = None
     reload_data: bool = False
     # The default graph of a query that names no graphs: the union of the named graphs (the
     # product), or the store's own default graph (the W3C test suites need that).

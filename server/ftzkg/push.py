@@ -185,6 +185,20 @@ def _replace_by_graph_store(
             raise_for_remote(response, f"emptying <{graph}>")
 
 
+def replace_remote_graph(
+    session: requests.Session,
+    endpoints: RemoteEndpoints,
+    graph: str,
+    triples: list[ox.Triple],
+    batch_size: int = DEFAULT_BATCH_TRIPLES,
+    progress: tqdm | None = None,
+) -> None:
+    """Replace one remote graph with ``triples``, by Update or the Graph Store Protocol."""
+    replace = _replace_by_graph_store if endpoints.graph_store_url else _replace_by_update
+    bar = progress if progress is not None else tqdm(disable=True)
+    replace(session, endpoints, graph, ntriples_batches(triples, batch_size), bar)
+
+
 def push_dataset(
     settings: Settings,
     endpoints: RemoteEndpoints,
@@ -203,7 +217,6 @@ def push_dataset(
     if batch_size < 1:
         raise BadRequest("--batch-size must be at least 1")
     show = sys.stderr.isatty() if progress is None else progress
-    replace = _replace_by_graph_store if endpoints.graph_store_url else _replace_by_update
     verified: dict[str, int] = {}
     with (
         http_session(endpoints.token) as session,
@@ -213,7 +226,7 @@ def push_dataset(
             triples = list(dict.fromkeys(quad.triple for quad in quads))
             bar.total = (bar.total or 0) + len(triples)
             bar.set_postfix_str(graph.rsplit("/", 1)[-1])
-            replace(session, endpoints, graph, ntriples_batches(triples, batch_size), bar)
+            replace_remote_graph(session, endpoints, graph, triples, batch_size, bar)
             remote = remote_triple_count(session, endpoints, graph)
             if remote != len(triples):
                 raise UpstreamError(
