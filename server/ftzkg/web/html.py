@@ -60,6 +60,8 @@ def prefers_html() -> bool:
     Browsers list ``text/html`` first; a client that sends no ``Accept`` (or ``*/*``) gets
     HTML too, as on DBpedia and Wikidata; an RDF client names its RDF types.
     """
+    if not request.headers.get("Accept"):
+        return True
     rdf_types = [entry.media_type for entry in formats_for(GRAPH)]
     return request.accept_mimetypes.best_match([HTML, *rdf_types]) == HTML
 

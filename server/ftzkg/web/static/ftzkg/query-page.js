@@ -52,7 +52,8 @@
     }
     const body = response.body.trim();
     if (response.status === 400) {
-      const where = body.match(/line (\d+)[^0-9]+column (\d+)/i);
+      // "at line 3, column 14" (ftzkg) or "at 3:14" (pyoxigraph's own wording)
+      const where = body.match(/line (\d+)\D+column (\d+)/i) || body.match(/\bat (\d+):(\d+)/);
       const title = where
         ? `The query is not valid SPARQL (line ${where[1]}, column ${where[2]}).`
         : "The endpoint refused the query.";
