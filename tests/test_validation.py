@@ -202,3 +202,12 @@ def test_cli_validate_says_in_one_line_when_a_file_does_not_parse(settings, tmp_
     assert completed.stdout == ""
     assert len(completed.stderr.strip().splitlines()) == 1
     assert "2021-08-19-broken.ttl" in completed.stderr
+
+
+def test_the_graphs_still_conform_after_a_round_trip_through_the_store(validator, settings):
+    store = ox.Store()
+    for source in dataset_sources(settings.data_dir):
+        if source.kind in {"report", "links"}:
+            store.extend(read_graph_quads(source))
+    result = validator.check_quads(store.quads_for_pattern(None, None, None, None))
+    assert result.conforms, result.text
