@@ -8,17 +8,15 @@ pointed at ``/usr/bin/chromium``). The server is the real app on a real socket o
 from __future__ import annotations
 
 import json
+import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from conftest import require_tool
-from ftzkg.store import open_store
 from ftzkg.store_reading import select
-from ftzkg.web import create_app
 from ftzkg.web.ui import read_example_queries
-from werkzeug.serving import make_server
+from linked_data_server import running_app
 
 pytestmark = pytest.mark.slow
 
@@ -65,17 +63,8 @@ def hostile_settings(tmp_path_factory, data_dir, settings):
 
 @pytest.fixture(scope="module")
 def server(hostile_settings):
-    """The app on a real socket on 127.0.0.1, in a thread; yields its URL and store."""
-    store = open_store(hostile_settings)
-    http_server = make_server("127.0.0.1", 0, create_app(hostile_settings, store), threaded=True)
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http_server.server_port}", store
-    finally:
-        http_server.shutdown()
-        thread.join(timeout=10)
-        store.close()
+    with running_app(hostile_settings) as (url, store):
+        yield url, store
 
 
 @pytest.fixture()
@@ -96,7 +85,8 @@ def page(chromium, request):
     )  # type: ignore[attr-defined]
     yield browser_page
     ARTIFACTS.mkdir(exist_ok=True)
-    browser_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    file_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    browser_page.screenshot(path=str(ARTIFACTS / f"{file_name}.png"), full_page=True)
     context.close()
 
 
