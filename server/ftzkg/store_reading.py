@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from ftzkg.errors import Unavailable
 from ftzkg.formats import BY_NAME
 from ftzkg.store import QueryRequest, Store
 
@@ -16,8 +17,15 @@ Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 
 def _answer_bytes(store: Store, text: str, format_name: str) -> bytes:
+    """The complete answer: a page built from a cut result would be silently wrong."""
     answer = store.query(QueryRequest(text=text, result_format=BY_NAME[format_name]))
-    return b"".join(answer.chunks)
+    data = b"".join(answer.chunks)
+    if answer.truncated:
+        raise Unavailable(
+            f"the answer has more than {answer.row_limit} rows (FTZKG_MAX_ROWS), "
+            "so it cannot be shown complete"
+        )
+    return data
 
 
 def select(store: Store, text: str) -> list[Row]:

@@ -15,6 +15,7 @@ hold answers ``404`` (an HTML page for browsers). All data comes from the store 
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -165,9 +166,14 @@ def thing_quads(thing: Thing, store: Store) -> list[ox.Quad]:
     """What the graph says about a thing: a resource's statements in both directions, or the
     whole named graph that a document IRI (ontology, shapes, graph) stands for."""
     if thing.document_graph is not None:
-        text = f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(thing.document_graph)} {{ ?s ?p ?o }} }}"
+        # A whole graph is exported, not queried: the row limit must not cut a document.
+        output = io.BytesIO()
+        store.export(output, ox.RdfFormat.N_QUADS, thing.document_graph)
         graph = ox.NamedNode(thing.document_graph)
-        return [ox.Quad(row["s"], row["p"], row["o"], graph) for row in select(store, text)]
+        return [
+            ox.Quad(quad.subject, quad.predicate, quad.object, graph)
+            for quad in ox.parse(output.getvalue(), format=ox.RdfFormat.N_QUADS)
+        ]
     subject = iri(thing.iri)
     rows = select(
         store,

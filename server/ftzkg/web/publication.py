@@ -22,11 +22,27 @@ from ftzkg.web.html import dump_script_json, render_page
 blueprint = Blueprint("publication", __name__)
 
 DUMP_CACHE_KEY = "ftzkg.dump_cache"
+FACTS_CACHE_KEY = "ftzkg.dataset_facts"
 
 
 @blueprint.record_once
 def create_dump_cache(state) -> None:  # type: ignore[no-untyped-def]
     state.app.extensions[DUMP_CACHE_KEY] = DumpCache()
+    state.app.extensions[FACTS_CACHE_KEY] = {}
+
+
+def dataset_facts() -> DatasetFacts:
+    """The store's facts about itself, gathered once per dataset version.
+
+    Two requests racing on a new version may both gather them; both get true facts.
+    """
+    settings, store = resources().settings, resources().store
+    cache = current_app.extensions[FACTS_CACHE_KEY]
+    version = store.version
+    if version not in cache:
+        cache.clear()
+        cache[version] = gather_facts(store, settings.base_iri)
+    return cache[version]
 
 
 def dump_cache(app: Flask) -> DumpCache:
@@ -53,9 +69,8 @@ def void_description() -> Response:
     rdf_format = negotiate(
         GRAPH, request.headers.get("Accept"), request.args.get("format"), default="turtle"
     )
-    facts = gather_facts(store, settings.base_iri)
     triples = void_and_dcat(
-        facts,
+        dataset_facts(),
         available_dumps(store, settings.base_iri),
         dump_sizes(),
         site_urls(),
@@ -76,7 +91,7 @@ def home_page_dataset() -> tuple[Markup, DatasetFacts]:
     """The schema.org ``Dataset`` JSON-LD of the home page (built from the store like the
     VoID), ready for a ``<script>`` element, and the facts it was built from."""
     settings, store = resources().settings, resources().store
-    facts = gather_facts(store, settings.base_iri)
+    facts = dataset_facts()
     dataset = schema_org_dataset(facts, available_dumps(store, settings.base_iri), site_urls())
     return dump_script_json(dataset), facts
 
