@@ -34,6 +34,9 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 HOSTILE_LABEL = "<img src=x onerror=alert('xss')><script>alert('xss')</script>"
 SYNTAX_ERROR_QUERY = "SELECT ?s WHERE ?s"
 MAX_ROWS = 3
+QUERY_TIMEOUT = 2.0
+# A four-way cross product of every triple: only the timeout can stop it.
+EXPLOSIVE_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +61,7 @@ def hostile_settings(tmp_path_factory, data_dir, settings):
         "    rdfs:seeAlso <https://w3id.org/ftzkg/id/city/harbin> .\n",
         encoding="utf-8",
     )
-    return settings.with_changes(data_dir=copy, max_rows=MAX_ROWS)
+    return settings.with_changes(data_dir=copy, max_rows=MAX_ROWS, query_timeout=QUERY_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +137,18 @@ def test_a_result_cut_by_the_row_limit_is_announced(page, server):
     status = page.locator("#query-status")
     status.wait_for(state="visible", timeout=15_000)
     assert f"Only the first {MAX_ROWS} rows are shown" in status.inner_text()
+
+
+def test_a_query_stopped_by_the_timeout_is_explained(page, server):
+    url, _ = server
+    page.goto(url + "/")
+    page.evaluate(
+        "query => { const tab = window.ftzkgYasgui.getTab(); tab.setQuery(query); tab.query(); }",
+        EXPLOSIVE_QUERY,
+    )
+    status = page.locator("#query-status")
+    status.wait_for(state="visible", timeout=(QUERY_TIMEOUT + 15) * 1000)
+    assert "The query took too long and was stopped (503)." in status.inner_text()
 
 
 def test_a_construct_result_is_shown_as_turtle(page, server):
