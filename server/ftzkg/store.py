@@ -8,19 +8,37 @@ in pyoxigraph (in memory or on disk) and evaluates queries in killable worker pr
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import multiprocessing
+import os
 import re
+import shutil
+import tempfile
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
+from pebble import ProcessExpired, ProcessPool
 
-from ftzkg.config import Settings
-from ftzkg.errors import BadRequest, Forbidden, QueryTimeout, Unavailable, UpstreamError
+from ftzkg import query_workers, sparql_text
+from ftzkg.config import CANONICAL_BASE_IRI, Settings
+from ftzkg.dataset import GraphSource, dataset_sources, read_graph_quads
+from ftzkg.errors import (
+    BadRequest,
+    Forbidden,
+    QueryTimeout,
+    Unavailable,
+    UpstreamError,
+)
 from ftzkg.formats import GRAPH, SOLUTIONS, Format
+from ftzkg.network_guard import NetworkGuard
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,7 @@ class QueryAnswer:
     chunks: Iterable[bytes]
     truncated: bool = False
     row_limit: int | None = None
+    length: int | None = None  # bytes in ``chunks`` when known (for Content-Length)
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,427 @@ class Store(ABC):
 
     def close(self) -> None:
         """Release workers, files and connections."""
+
+
+METADATA_GRAPH = "urn:ftzkg:store-metadata"
+"""The on-disk store's own bookkeeping (dataset version, source hashes), hidden from queries.
+
+It lives inside the store so that it changes in the same transaction as the data it
+describes and travels with backups."""
+_META_STORE = ox.NamedNode("urn:ftzkg:store")
+_META_VERSION = ox.NamedNode("urn:ftzkg:version")
+_META_LOAD_PENDING = ox.NamedNode("urn:ftzkg:loadPending")
+_META_SOURCE_HASH = ox.NamedNode("urn:ftzkg:sourceSha256")
+_IN_METADATA = f"GRAPH <{METADATA_GRAPH}>"
+_SPOOL_THRESHOLD = 1 << 20
+_CHUNK_BYTES = 64 * 1024
+_DRAIN_GRACE_SECONDS = 5.0
+
+
+class SpooledAnswer:
+    """An answer file a worker wrote, read in chunks and deleted once read or closed.
+
+    werkzeug calls ``close()`` when a response ends early; a forgotten answer is deleted
+    when it is garbage-collected.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._remove = weakref.finalize(self, _remove_file, path)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            with open(self.path, "rb") as answer:
+                while chunk := answer.read(_CHUNK_BYTES):
+                    yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._remove()
+
+
+def _remove_file(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+@dataclass(frozen=True)
+class _StoreFacts:
+    """What the parent answers without a worker, computed once per dataset version."""
+
+    named_graphs: list[str]
+    counts: dict[str, int]
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph in this process, queries evaluated by a pool of killable worker processes.
+
+    In memory (the default) the data files are loaded at start and the workers are forked
+    from this process, each inheriting the loaded store. On disk (``settings.store`` is a
+    directory) the data files are bulk-loaded once; a restart opens the store as it is,
+    unless ``reload_data`` asks for the files again. This process holds the on-disk store
+    read-only and workers open it read-only too: pyoxigraph makes reading while another
+    process writes undefined, so a write first drains the pool, writes in one transaction,
+    then starts a new pool, which also makes the new version visible to all readers at once.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._guard = NetworkGuard(settings.service_allowlist)
+        # Held while scheduling a query and through a whole write, so no query reaches a
+        # pool that a write is draining.
+        self._lock = threading.RLock()
+        self._path = Path(settings.store) if settings.store else None
+        self._spool_dir = tempfile.mkdtemp(prefix="ftzkg-answers-")
+        self._pool: ProcessPool | None = None
+        self._closed = False
+        if self._path is None:
+            self._handle = ox.Store()
+            for source in dataset_sources(settings.data_dir):
+                _load_source(self._handle, source, settings.base_iri, bulk=False)
+            self._version = 1
+        else:
+            self._version = self._open_on_disk(self._path)
+            self._handle = ox.Store.read_only(str(self._path))
+        self._facts = self._read_facts()
+        self._pool = self._start_pool()
+
+    # -- opening and loading ---------------------------------------------------------------
+
+    def _open_on_disk(self, path: Path) -> int:
+        """Open (creating or completing) the on-disk store; return its dataset version.
+
+        The metadata graph is written last by a load: a store without it, or with a load
+        still marked pending (the process was killed while loading), is loaded again from
+        the files, replacing what a cut load left; so a kill leaves nothing or everything.
+        """
+        primary = ox.Store(str(path))
+        try:
+            version, pending, recorded = _read_metadata(primary)
+            if version is None or pending or self.settings.reload_data:
+                version = (version or 0) + 1
+                self._load_files(primary, version, recorded)
+            primary.flush()
+        except OSError as error:
+            raise Unavailable(f"cannot open the store at {path}: {error}") from None
+        finally:
+            del primary
+        return version
+
+    def _load_files(self, primary: ox.Store, version: int, recorded: dict[str, str]) -> None:
+        sources = dataset_sources(self.settings.data_dir)
+        graph_iris = [source.iri(self.settings.base_iri) for source in sources]
+        _run_update(
+            primary,
+            f"INSERT DATA {{ {_IN_METADATA} {{ {_META_STORE} {_META_LOAD_PENDING} true }} }}",
+        )
+        for iri in {*recorded, *graph_iris}:
+            primary.remove_graph(ox.NamedNode(iri))
+        for source in sources:
+            _load_source(primary, source, self.settings.base_iri, bulk=True)
+        hashes = {source.iri(self.settings.base_iri): source.content_hash() for source in sources}
+        metadata = " ".join(
+            f'<{iri}> {_META_SOURCE_HASH} "{digest}" .' for iri, digest in hashes.items()
+        )
+        _run_update(
+            primary,
+            f"DROP SILENT GRAPH <{METADATA_GRAPH}> ; INSERT DATA {{ GRAPH <{METADATA_GRAPH}> "
+            f"{{ {_META_STORE} {_META_VERSION} {version} . {metadata} }} }}",
+        )
+
+    def changed_sources(self) -> list[str]:
+        """Graphs whose data file changed since it was loaded into the on-disk store.
+
+        A restart does not reload them by itself (``reload_data`` does); the operator is
+        told instead. Always empty in memory, where every start loads the files.
+        """
+        if self._path is None:
+            return []
+        with self._lock:
+            _, _, recorded = _read_metadata(self._handle)
+        current = {
+            source.iri(self.settings.base_iri): source.content_hash()
+            for source in dataset_sources(self.settings.data_dir)
+        }
+        return sorted(iri for iri in {*recorded, *current} if recorded.get(iri) != current.get(iri))
+
+    # -- the worker pool -------------------------------------------------------------------
+
+    def _start_pool(self) -> ProcessPool:
+        """Start the workers now (not at the first query) and wait until each answers."""
+        snapshot: ox.Store | str = str(self._path) if self._path is not None else self._handle
+        pool = ProcessPool(
+            max_workers=self.settings.workers,
+            initializer=query_workers.start_worker,
+            initargs=(snapshot,),
+            context=multiprocessing.get_context("fork"),
+        )
+        for future in [pool.schedule(query_workers.ping) for _ in range(self.settings.workers)]:
+            future.result(timeout=60)
+        return pool
+
+    def _drain_pool(self) -> None:
+        """Let running queries finish (each is bounded by the timeout), then end the pool."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        pool.close()
+        pool.join(timeout=self.settings.query_timeout + _DRAIN_GRACE_SECONDS)
+        if pool.active:
+            pool.stop()
+            pool.join()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def query(self, request: QueryRequest) -> QueryAnswer:
+        """Check the text, then evaluate it in a worker within the timeout and row limit."""
+        analysis = sparql_text.analyse(request.text)
+        if not analysis.is_update:
+            for service in analysis.services:
+                if service.endpoint is None:
+                    self._guard.refuse_variable_endpoint()
+                self._guard.check_url(service.endpoint)
+        form = sparql_text.require_query(analysis)
+        if request.result_format.kind != analysis.result_kind:
+            raise BadRequest(f"{form} results cannot be written as {request.result_format.name}")
+        max_rows = self.settings.max_rows
+        default_graphs, named_graphs, union = self._dataset(request, analysis)
+        task = query_workers.EvaluationTask(
+            text=sparql_text.limit_solutions(analysis, max_rows + 1),
+            original_text=request.text,
+            format_name=request.result_format.name,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            default_graph_as_union=union,
+            max_rows=max_rows,
+            spool_dir=self._spool_dir,
+            spool_threshold=_SPOOL_THRESHOLD,
+        )
+        evaluation = self._evaluate(task)
+        chunks: Iterable[bytes]
+        if evaluation.path is not None:
+            chunks = SpooledAnswer(evaluation.path)
+        else:
+            chunks = [evaluation.body or b""]
+        return QueryAnswer(
+            request.result_format,
+            chunks,
+            truncated=evaluation.truncated,
+            row_limit=max_rows,
+            length=evaluation.length,
+        )
+
+    def _dataset(
+        self, request: QueryRequest, analysis: sparql_text.SparqlText
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, bool]:
+        """(default graphs, named graphs, union flag) for the worker; "" is the default graph.
+
+        Graphs the request names are the whole dataset (SPARQL 1.1 Protocol); a query with
+        FROM/FROM NAMED keeps its own; otherwise the store's graphs, less the metadata graph.
+        """
+        for iri in (*request.default_graph_uris, *request.named_graph_uris):
+            try:
+                ox.NamedNode(iri)
+            except ValueError as error:
+                raise BadRequest(f"graph IRI <{iri}> is not valid: {error}") from None
+        if request.default_graph_uris or request.named_graph_uris:
+            return request.default_graph_uris, request.named_graph_uris, False
+        union = self.settings.default_graph_as_union
+        if analysis.has_dataset_clause:
+            return None, None, False
+        if self._path is None:
+            return None, None, union
+        visible = tuple(self._facts.named_graphs)
+        return (("", *visible) if union else ("",)), visible, False
+
+    def _evaluate(self, task: query_workers.EvaluationTask) -> query_workers.Evaluation:
+        timeout = self.settings.query_timeout
+        with self._lock:
+            if self._closed or self._pool is None:
+                raise Unavailable("the store is closed")
+            future = self._pool.schedule(query_workers.evaluate, args=(task,), timeout=timeout)
+        try:
+            return future.result()
+        except TimeoutError:
+            raise QueryTimeout(
+                f"the query ran longer than {timeout:g} s (FTZKG_QUERY_TIMEOUT) and was "
+                "stopped; narrow it or add a LIMIT"
+            ) from None
+        except ProcessExpired:
+            raise Unavailable(
+                "the process evaluating the query ended unexpectedly (out of memory?)"
+            ) from None
+        except concurrent.futures.CancelledError:
+            raise Unavailable("the query was cancelled because the store is closing") from None
+
+    def _read_facts(self) -> _StoreFacts:
+        graphs = sorted(
+            graph.value
+            for graph in self._handle.named_graphs()
+            if isinstance(graph, ox.NamedNode) and graph.value != METADATA_GRAPH
+        )
+        counts = dict.fromkeys(graphs, 0)
+        for solution in self._handle.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        ):
+            graph = solution["g"]
+            if isinstance(graph, ox.NamedNode) and graph.value in counts:
+                counts[graph.value] = int(solution["n"].value)
+        return _StoreFacts(graphs, counts)
+
+    def named_graphs(self) -> list[str]:
+        return list(self._facts.named_graphs)
+
+    def graph_counts(self) -> dict[str, int]:
+        return dict(self._facts.counts)
+
+    def quads(self, graph_iri: str | None = None) -> Iterator[ox.Quad]:
+        """The quads (of one graph), read whole under the lock: a write cannot cut them."""
+        graph = ox.NamedNode(graph_iri) if graph_iri is not None else None
+        with self._lock:
+            quads = [
+                quad
+                for quad in self._handle.quads_for_pattern(None, None, None, graph)
+                if not (
+                    isinstance(quad.graph_name, ox.NamedNode)
+                    and quad.graph_name.value == METADATA_GRAPH
+                )
+            ]
+        return iter(quads)
+
+    def export(
+        self, output: BinaryIO, rdf_format: ox.RdfFormat, graph_iri: str | None = None
+    ) -> None:
+        """Write one graph's triples, or the dataset in a format that holds named graphs."""
+        if graph_iri is None and not rdf_format.supports_datasets:
+            raise BadRequest(f"{rdf_format.name} holds one graph: name the graph to export")
+        if graph_iri is None and self._path is not None:
+            ox.serialize(self.quads(), output, rdf_format)
+            return
+        with self._lock:
+            if graph_iri is None:
+                self._handle.dump(output, rdf_format)
+            else:
+                self._handle.dump(output, rdf_format, from_graph=ox.NamedNode(graph_iri))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def replace_graphs(self, graphs: dict[str, Iterable[ox.Quad]]) -> UpdateSummary:
+        """Replace each named graph with the given quads (their graph names are ignored).
+
+        The whole change is one pyoxigraph update, a single transaction: a failure or a kill
+        leaves the store as it was. The dataset version changes in the same transaction.
+        """
+        inserts = []
+        for iri, quads in graphs.items():
+            try:
+                ox.NamedNode(iri)
+            except ValueError as error:
+                raise BadRequest(f"graph IRI <{iri}> is not valid: {error}") from None
+            if iri == METADATA_GRAPH:
+                raise BadRequest(f"<{iri}> is the store's own graph and cannot be written")
+            triples = ox.serialize(
+                (ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads),
+                format=ox.RdfFormat.N_TRIPLES,
+            )
+            inserts.append(f"GRAPH <{iri}> {{\n{triples.decode()}\n}}")
+        with self._lock:
+            if self._closed:
+                raise Unavailable("the store is closed")
+            before = self._facts.counts
+            version = self._version + 1
+            operations = [f"DROP SILENT GRAPH <{iri}>" for iri in graphs]
+            operations.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+            if self._path is not None:
+                version_statement = f"{_META_STORE} {_META_VERSION}"
+                operations.append(f"DELETE WHERE {{ {_IN_METADATA} {{ {version_statement} ?v }} }}")
+                operations.append(
+                    f"INSERT DATA {{ {_IN_METADATA} {{ {version_statement} {version} }} }}"
+                )
+            self._drain_pool()
+            try:
+                self._write(" ;\n".join(operations))
+                self._version = version
+            finally:
+                self._facts = self._read_facts()
+                self._pool = self._start_pool()
+            after = self._facts.counts
+        return UpdateSummary(
+            version=version,
+            triples_added=sum(after.get(iri, 0) for iri in graphs),
+            triples_removed=sum(before.get(iri, 0) for iri in graphs),
+            graphs=tuple(graphs),
+        )
+
+    def _write(self, update: str) -> None:
+        if self._path is None:
+            _run_update(self._handle, update)
+            return
+        del self._handle  # no reader may hold the store open while it is written
+        try:
+            primary = ox.Store(str(self._path))
+            try:
+                _run_update(primary, update)
+                primary.flush()
+            finally:
+                del primary
+        finally:
+            self._handle = ox.Store.read_only(str(self._path))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.stop()
+                pool.join()
+        shutil.rmtree(self._spool_dir, ignore_errors=True)
+
+
+def _run_update(store: ox.Store, update: str) -> None:
+    try:
+        store.update(update)
+    except SyntaxError as error:
+        raise BadRequest(f"the store could not apply the write: {error}") from None
+    except OSError as error:
+        raise Unavailable(f"the store could not apply the write: {error}") from None
+
+
+def _load_source(store: ox.Store, source: GraphSource, base_iri: str, bulk: bool) -> None:
+    """Load one data file into its named graph; pyoxigraph parses unless IRIs are rebased."""
+    graph = ox.NamedNode(source.iri(base_iri))
+    try:
+        if base_iri != CANONICAL_BASE_IRI:
+            quads = read_graph_quads(source, base_iri)
+            store.bulk_extend(quads) if bulk else store.extend(quads)
+        elif bulk:
+            store.bulk_load(path=source.path, format=ox.RdfFormat.TURTLE, to_graph=graph)
+        else:
+            store.load(path=source.path, format=ox.RdfFormat.TURTLE, to_graph=graph)
+    except SyntaxError as error:
+        raise BadRequest(f"{source.path}: {error}") from None
+
+
+def _read_metadata(store: ox.Store) -> tuple[int | None, bool, dict[str, str]]:
+    """(dataset version or None, load pending, source hash per graph) from the store."""
+    version: int | None = None
+    pending = False
+    hashes: dict[str, str] = {}
+    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(METADATA_GRAPH)):
+        if quad.predicate == _META_VERSION:
+            version = int(quad.object.value)
+        elif quad.predicate == _META_LOAD_PENDING:
+            pending = True
+        elif quad.predicate == _META_SOURCE_HASH:
+            hashes[quad.subject.value] = quad.object.value
+    return version, pending, hashes
 
 
 REMOTE_STORE_SCHEMES = ("sparql+http://", "sparql+https://")
@@ -376,3 +816,10 @@ def _reserialise(response, media_type: str, wanted: Format) -> bytes:  # type: i
         raise UpstreamError(
             f"the remote store's {media_type} answer does not parse: {error}"
         ) from None
+
+
+def open_store(settings: Settings) -> Store:
+    """The store ``settings.store`` names: remote (``sparql+http(s)://``), on disk, or memory."""
+    if is_remote_store(settings.store):
+        return RemoteStore.from_settings(settings)
+    return EmbeddedStore(settings)
