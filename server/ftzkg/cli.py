@@ -13,7 +13,7 @@ import click
 
 from ftzkg import __version__
 from ftzkg.config import ConfigurationError
-from ftzkg.errors import FtzkgError
+from ftzkg.errors import BadRequest, FtzkgError
 
 
 class FtzkgGroup(click.Group):
@@ -130,6 +130,54 @@ def serve_command(**options: object) -> None:
     from ftzkg.serve import serve
 
     serve(Settings.from_env(**options))
+
+
+@main.command("query")
+@click.argument("query")
+@click.option(
+    "--format",
+    "format_name",
+    help="Result format (json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, nquads, trig);"
+    " default json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE.",
+)
+@click.option("--store", help="Query this store instead of the data files. [FTZKG_STORE]")
+@click.option("--query-timeout", type=float, help="Seconds. [FTZKG_QUERY_TIMEOUT, default 10]")
+@click.option("--max-rows", type=int, help="Row limit. [FTZKG_MAX_ROWS, default 10000]")
+def query_command(
+    query: str,
+    format_name: str | None,
+    store: str | None,
+    query_timeout: float | None,
+    max_rows: int | None,
+) -> None:
+    """Run QUERY (a .rq file or the query text) over the dataset and print the result."""
+    from ftzkg import sparql_text
+    from ftzkg.config import Settings
+    from ftzkg.formats import GRAPH, negotiate
+    from ftzkg.store import QueryRequest, open_store
+
+    text = query
+    if query.endswith(".rq"):
+        try:
+            text = Path(query).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise BadRequest(f"cannot read {query}: {error}") from None
+    settings = Settings.from_env(
+        store=store, query_timeout=query_timeout, max_rows=max_rows, workers=1
+    )
+    kind = sparql_text.QUERY_FORMS[sparql_text.query_form(text)]
+    default = "turtle" if kind == GRAPH else "json"
+    result_format = negotiate(kind, None, format_name or default)
+    opened = open_store(settings)
+    try:
+        answer = opened.query(QueryRequest(text, result_format))
+        for chunk in answer.chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    finally:
+        opened.close()
+    if answer.truncated:
+        click.echo(f"ftzkg: result cut at {answer.row_limit} rows (--max-rows)", err=True)
 
 
 @main.command("backup")
