@@ -250,6 +250,13 @@ def test_repeated_format_synonyms_as_sparqlwrapper_sends_them_are_accepted(clien
     assert response.headers["Content-Type"].startswith("application/ld+json")
 
 
+def test_format_value_may_be_a_list_of_media_types(client):
+    url = f"/sparql?query={quote(CONSTRUCT_LABELS)}&format=application/x-json%2Bld,application/ld%2Bjson"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/ld+json")
+
+
 def test_xml_format_means_rdf_xml_for_a_graph_result(client):
     response = client.get(f"/sparql?query={quote(CONSTRUCT_LABELS)}&format=xml")
     assert response.headers["Content-Type"].startswith("application/rdf+xml")

@@ -91,22 +91,33 @@ def parse_query_request(request: Request, max_query_bytes: int) -> ProtocolQuery
 def resolve_format_name(values: tuple[str, ...], graph_result: bool) -> str | None:
     """The registry name the ``format=`` values ask for; ``None`` when none was given.
 
-    Clients may repeat ``format=`` with synonyms of one format (SPARQLWrapper sends both
-    ``tsv`` and ``text/tab-separated-values``); values that name different formats are
-    a contradiction and answered with 400.
+    Clients may repeat ``format=`` with synonyms of one format, or give a list of media
+    types: SPARQLWrapper sends both ``json-ld`` and ``application/ld+json,
+    application/x-json+ld``. Values that name different formats are a contradiction and
+    answered with 400, as is a value that names no format at all.
     """
-    names = []
-    for value in values:
-        key = value.strip().lower()
-        if not key:
-            continue
-        if graph_result and key in GRAPH_FORMAT_SYNONYMS:
-            key = GRAPH_FORMAT_SYNONYMS[key]
-        names.append(format_by_name(FORMAT_SYNONYMS.get(key, key)).name)
+    names = [_format_name(value, graph_result) for value in values if value.strip(" ,")]
     distinct = list(dict.fromkeys(names))
     if len(distinct) > 1:
         raise BadRequest(f"format= is given more than once with different values: {distinct}")
     return distinct[0] if distinct else None
+
+
+def _format_name(value: str, graph_result: bool) -> str:
+    """The registry name of one ``format=`` value: a name, a synonym or a media-type list."""
+    first_error = None
+    for item in value.split(","):
+        key = item.strip().lower()
+        if not key:
+            continue
+        if graph_result and key in GRAPH_FORMAT_SYNONYMS:
+            key = GRAPH_FORMAT_SYNONYMS[key]
+        try:
+            return format_by_name(FORMAT_SYNONYMS.get(key, key)).name
+        except BadRequest as error:
+            first_error = first_error or error
+    assert first_error is not None
+    raise first_error
 
 
 def _decode_parameters(raw: bytes, where: str) -> list[tuple[str, str]]:
