@@ -251,7 +251,8 @@ def test_repeated_format_synonyms_as_sparqlwrapper_sends_them_are_accepted(clien
 
 
 def test_format_value_may_be_a_list_of_media_types(client):
-    url = f"/sparql?query={quote(CONSTRUCT_LABELS)}&format=application/x-json%2Bld,application/ld%2Bjson"
+    media_types = quote("application/x-json+ld,application/ld+json")
+    url = f"/sparql?query={quote(CONSTRUCT_LABELS)}&format={media_types}"
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/ld+json")
