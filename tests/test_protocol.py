@@ -553,6 +553,13 @@ def test_head_has_the_headers_of_get_and_no_body(client):
     assert response.data == b""
 
 
+def test_head_announces_the_length_get_sends(client):
+    url = f"/sparql?query={quote(SELECT_LABELS)}"
+    head = client.head(url, headers={"Accept": "text/csv"})
+    body = client.get(url, headers={"Accept": "text/csv"}).data
+    assert int(head.headers["Content-Length"]) == len(body)
+
+
 def test_head_of_a_bad_query_has_its_error_status(client):
     assert client.head("/sparql?query=SELECT").status_code == 400
 

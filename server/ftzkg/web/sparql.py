@@ -71,6 +71,8 @@ def stream_answer(answer: QueryAnswer) -> Response:
     """
     chunks = PrimedChunks(answer.chunks)
     response = Response(chunks, content_type=answer.result_format.content_type)
+    if answer.length is not None:
+        response.content_length = answer.length
     if answer.truncated:
         response.headers[TRUNCATION_HEADER] = str(answer.row_limit)
     return response
