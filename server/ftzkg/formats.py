@@ -16,6 +16,7 @@ from ftzkg.errors import BadRequest, NotAcceptable
 
 SOLUTIONS = "solutions"  # SELECT and ASK
 GRAPH = "graph"  # CONSTRUCT and DESCRIBE; also Linked Data pages and dumps
+W3C_FORMATS_NAMESPACE = "http://www.w3.org/ns/formats/"
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,12 @@ class Format:
     kind: str  # SOLUTIONS or GRAPH
     oxigraph: ox.QueryResultsFormat | ox.RdfFormat
     extension: str
+    w3c_name: str  # its name in the W3C formats vocabulary
     datasets: bool = False  # holds named graphs (N-Quads, TriG)
-    text: bool = True
+
+    @property
+    def w3c_iri(self) -> str:
+        return W3C_FORMATS_NAMESPACE + self.w3c_name
 
     @property
     def media_type(self) -> str:
@@ -46,6 +51,7 @@ FORMATS: tuple[Format, ...] = (
         SOLUTIONS,
         ox.QueryResultsFormat.JSON,
         "srj",
+        "SPARQL_Results_JSON",
     ),
     Format(
         "xml",
@@ -53,10 +59,16 @@ FORMATS: tuple[Format, ...] = (
         SOLUTIONS,
         ox.QueryResultsFormat.XML,
         "srx",
+        "SPARQL_Results_XML",
     ),
-    Format("csv", ("text/csv",), SOLUTIONS, ox.QueryResultsFormat.CSV, "csv"),
+    Format("csv", ("text/csv",), SOLUTIONS, ox.QueryResultsFormat.CSV, "csv", "SPARQL_Results_CSV"),
     Format(
-        "tsv", ("text/tab-separated-values",), SOLUTIONS, ox.QueryResultsFormat.TSV, "tsv"
+        "tsv",
+        ("text/tab-separated-values",),
+        SOLUTIONS,
+        ox.QueryResultsFormat.TSV,
+        "tsv",
+        "SPARQL_Results_TSV",
     ),
     Format(
         "turtle",
@@ -64,6 +76,7 @@ FORMATS: tuple[Format, ...] = (
         GRAPH,
         ox.RdfFormat.TURTLE,
         "ttl",
+        "Turtle",
     ),
     Format(
         "ntriples",
@@ -71,30 +84,20 @@ FORMATS: tuple[Format, ...] = (
         GRAPH,
         ox.RdfFormat.N_TRIPLES,
         "nt",
+        "N-Triples",
     ),
-    Format(
-        "rdfxml",
-        ("application/rdf+xml",),
-        GRAPH,
-        ox.RdfFormat.RDF_XML,
-        "rdf",
-    ),
-    Format(
-        "jsonld",
-        ("application/ld+json",),
-        GRAPH,
-        ox.RdfFormat.JSON_LD,
-        "jsonld",
-    ),
+    Format("rdfxml", ("application/rdf+xml",), GRAPH, ox.RdfFormat.RDF_XML, "rdf", "RDF_XML"),
+    Format("jsonld", ("application/ld+json",), GRAPH, ox.RdfFormat.JSON_LD, "jsonld", "JSON-LD"),
     Format(
         "nquads",
         ("application/n-quads",),
         GRAPH,
         ox.RdfFormat.N_QUADS,
         "nq",
+        "N-Quads",
         datasets=True,
     ),
-    Format("trig", ("application/trig",), GRAPH, ox.RdfFormat.TRIG, "trig", datasets=True),
+    Format("trig", ("application/trig",), GRAPH, ox.RdfFormat.TRIG, "trig", "TriG", datasets=True),
 )
 
 BY_NAME = {entry.name: entry for entry in FORMATS}
@@ -138,14 +141,23 @@ def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
     return ranges
 
 
-def _match_quality(media_type: str, ranges: Iterable[tuple[str, float, int]]):  # type: ignore[no-untyped-def]
-    """The q the client gives ``media_type``: the most specific matching range wins."""
+def _match_quality(
+    media_type: str, ranges: Iterable[tuple[str, float, int]], exact_only: bool = False
+) -> tuple[int, float, int] | None:
+    """(specificity, q, -position) of the most specific range matching ``media_type``.
+
+    With ``exact_only`` only a range naming the type itself counts: an alias (say
+    ``application/json`` for SPARQL JSON results) is honoured when a client names it, but a
+    wildcard must not pick a format through an alias it would then not be served in.
+    """
     best = None
+    type_major = media_type.partition("/")[0]
     for media_range, quality, position in ranges:
         major, _, minor = media_range.partition("/")
-        type_major, _, type_minor = media_type.partition("/")
         if media_range == media_type:
             specificity = 2
+        elif exact_only:
+            continue
         elif minor == "*" and major == type_major:
             specificity = 1
         elif media_range == "*/*":
@@ -182,16 +194,19 @@ def negotiate(
     ranges = parse_accept(accept)
     scored = []
     for order, entry in enumerate(candidates):
-        best = None
-        for media_type in entry.media_types:
-            match = _match_quality(media_type, ranges)
-            if match is not None and (best is None or match[1] > best[1]):
-                best = match
+        best = _match_quality(entry.media_type, ranges)
+        if best is None or best[0] < 2:  # the announced type is not named: try its aliases
+            for alias in entry.media_types[1:]:
+                match = _match_quality(alias, ranges, exact_only=True)
+                if match is not None and (best is None or match[1] > best[1]):
+                    best = match
         if best is not None and best[1] > 0:
             specificity, quality, client_order = best
             scored.append(((quality, specificity, client_order, -order), entry))
     if not scored:
         supported = ", ".join(entry.media_type for entry in candidates)
-        raise NotAcceptable(f"none of the accepted media types can be produced; supported: {supported}")
+        raise NotAcceptable(
+            f"none of the accepted media types can be produced; supported: {supported}"
+        )
     scored.sort(key=lambda item: item[0], reverse=True)
     return scored[0][1]

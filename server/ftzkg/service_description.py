@@ -10,30 +10,15 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ftzkg.formats import FORMATS, Format
+from ftzkg.formats import FORMATS, W3C_FORMATS_NAMESPACE, Format
 from ftzkg.store import Store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-FORMATS_NS = "http://www.w3.org/ns/formats/"
 ENTAILMENT_NS = "http://www.w3.org/ns/entailment/"
 
-# The W3C "formats" vocabulary's IRI for each registry entry (https://www.w3.org/ns/formats/).
-W3C_FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "turtle": "Turtle",
-    "ntriples": "N-Triples",
-    "rdfxml": "RDF_XML",
-    "jsonld": "JSON-LD",
-    "nquads": "N-Quads",
-    "trig": "TriG",
-}
-
-PREFIXES = {"sd": SD, "void": VOID, "formats": FORMATS_NS, "ent": ENTAILMENT_NS}
+PREFIXES = {"sd": SD, "void": VOID, "formats": W3C_FORMATS_NAMESPACE, "ent": ENTAILMENT_NS}
 
 
 def _sd(term: str) -> ox.NamedNode:
@@ -59,11 +44,7 @@ def service_description_triples(
         ox.Triple(default_graph, RDF_TYPE, _sd("Graph")),
     ]
     triples += [
-        ox.Triple(
-            service, _sd("resultFormat"), ox.NamedNode(FORMATS_NS + W3C_FORMAT_IRIS[entry.name])
-        )
-        for entry in FORMATS
-        if entry.name in W3C_FORMAT_IRIS
+        ox.Triple(service, _sd("resultFormat"), ox.NamedNode(entry.w3c_iri)) for entry in FORMATS
     ]
     if default_graph_is_union:
         triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))
