@@ -196,21 +196,11 @@ def test_no_accept_header_gets_the_default_format(client):
     assert response.headers["Content-Type"].startswith("application/sparql-results+json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats.negotiate scores Turtle by its alias application/x-turtle but announces "
-    "text/turtle (reported to the lead)",
-)
 def test_subtype_wildcard_picks_a_type_the_client_accepts(client):
     response = get(client, CONSTRUCT_LABELS, Accept="application/*")
     assert response.headers["Content-Type"].split(";")[0].startswith("application/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats.negotiate lets */* match the alias application/json although the announced "
-    "type has q=0 (reported to the lead)",
-)
 def test_zero_q_excludes_a_type(client):
     response = get(client, SELECT_LABELS, Accept="application/sparql-results+json;q=0, */*")
     assert not response.headers["Content-Type"].startswith("application/sparql-results+json")
