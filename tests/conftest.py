@@ -6,7 +6,6 @@ import os
 import shutil
 
 import pytest
-
 from ftzkg.config import Settings, find_data_dir
 
 IN_CI = os.environ.get("CI") == "true"

@@ -70,9 +70,7 @@ def _rebase(term, base_iri: str):  # type: ignore[no-untyped-def]
     return term
 
 
-def read_graph_quads(
-    source: GraphSource, base_iri: str = CANONICAL_BASE_IRI
-) -> Iterator[ox.Quad]:
+def read_graph_quads(source: GraphSource, base_iri: str = CANONICAL_BASE_IRI) -> Iterator[ox.Quad]:
     """Parse one source file into quads of its named graph, rebased to ``base_iri``.
 
     A file that does not parse raises ``BadRequest`` naming the file, line and column.

@@ -102,10 +102,11 @@ class Store(ABC):
     def graph_counts(self) -> dict[str, int]:
         """Triples per named graph."""
 
+    @abstractmethod
     def quads(self, graph_iri: str | None = None) -> Iterator[ox.Quad]:
         """Every quad (of one graph); used for exports and dataset descriptions."""
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
         """Release workers, files and connections."""
 
