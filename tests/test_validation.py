@@ -78,6 +78,12 @@ def test_the_dataset_conforms_and_is_counted_per_named_graph(settings) -> None:
     assert f"{result.graph_counts[REPORT_GRAPH]} triples  {REPORT_GRAPH}" in result.text
 
 
+def test_the_printed_counts_are_the_triples_each_file_holds(settings) -> None:
+    result = validate_dataset(settings)
+    for source in dataset_sources(settings.data_dir):
+        assert result.graph_counts[source.iri()] == len(set(read_graph_quads(source)))
+
+
 def test_the_shapes_conform_to_shacl_for_shacl(settings) -> None:
     w3c_dir = Path(os.environ.get("FTZKG_W3C_DIR", settings.data_dir.parent / "shared" / "w3c"))
     shacl_shacl = require_tool(
