@@ -655,3 +655,20 @@ def test_health_reports_each_graph_with_its_triple_count(client, settings, refer
     assert health["graphs"] == expected
     assert health["triples"] == sum(expected.values())
     assert isinstance(health["dataset_version"], int)
+
+
+def test_relative_iris_in_a_query_resolve_against_the_dataset_base(client, settings):
+    query = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "ASK { <id/area/harbin> rdfs:label ?l }"
+    )
+    response = get(client, query, Accept=JSON_RESULTS)
+    assert response.status_code == 200
+    assert settings.base_iri == "https://w3id.org/ftzkg/"
+    assert response.get_json()["boolean"] is True
+
+
+def test_an_unsupported_extension_function_is_a_400_naming_it(client):
+    response = get(client, "SELECT (<http://example.org/f>(1) AS ?x) {}", Accept=JSON_RESULTS)
+    assert response.status_code == 400
+    assert "http://example.org/f" in response.get_data(as_text=True)

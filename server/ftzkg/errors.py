@@ -30,6 +30,10 @@ class QueryNotAllowed(BadRequest):
     """The query is valid SPARQL but this endpoint will not run it (an update, a SERVICE)."""
 
 
+class QueryEvaluationError(BadRequest):
+    """The query parses but the engine cannot evaluate it (say, an unknown extension function)."""
+
+
 class PayloadTooLarge(FtzkgError):
     status = 413
 

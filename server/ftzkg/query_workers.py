@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ftzkg.errors import BadRequest, QuerySyntaxError
+from ftzkg.errors import BadRequest, QueryEvaluationError, QuerySyntaxError
 from ftzkg.formats import BY_NAME, GRAPH, SOLUTIONS
 
 _snapshot: ox.Store | None = None
@@ -56,6 +56,9 @@ class EvaluationTask:
     max_rows: int
     spool_dir: str
     spool_threshold: int
+    # Resolves relative IRIs in queries (the protocol leaves the base to the service): the
+    # dataset's base, so <id/area/harbin> names the Harbin area.
+    base_iri: str
 
 
 @dataclass(frozen=True)
@@ -131,12 +134,19 @@ class LineSpool:
 
 def evaluate(task: EvaluationTask) -> Evaluation:
     """Evaluate one query over this worker's store and serialise it in the asked format."""
-    assert _snapshot is not None, "start_worker() was not run in this process"
-    result_format = BY_NAME[task.format_name]
     try:
-        results = _snapshot.query(task.text, **_dataset_arguments(task))
+        return _evaluate(task)
     except SyntaxError as error:
         raise QuerySyntaxError(_syntax_message(task, error)) from None
+    except RuntimeError as error:
+        # pyoxigraph's evaluation errors on valid SPARQL, e.g. an unsupported extension function
+        raise QueryEvaluationError(f"the query cannot be evaluated: {error}") from None
+
+
+def _evaluate(task: EvaluationTask) -> Evaluation:
+    assert _snapshot is not None, "start_worker() was not run in this process"
+    result_format = BY_NAME[task.format_name]
+    results = _snapshot.query(task.text, base_iri=task.base_iri, **_dataset_arguments(task))
     if isinstance(results, ox.QueryBoolean):
         _check_kind(result_format.kind, SOLUTIONS, "ASK")
         body = results.serialize(format=result_format.oxigraph)
@@ -178,7 +188,7 @@ def _syntax_message(task: EvaluationTask, error: SyntaxError) -> str:
     if task.text == task.original_text:
         return str(error)
     try:
-        ox.Store().query(task.original_text)
+        ox.Store().query(task.original_text, base_iri=task.base_iri)
     except SyntaxError as original_error:
         return str(original_error)
     return str(error)

@@ -309,6 +309,7 @@ class EmbeddedStore(Store):
             max_rows=max_rows,
             spool_dir=self._spool_dir,
             spool_threshold=_SPOOL_THRESHOLD,
+            base_iri=self.settings.base_iri,
         )
         evaluation = self._evaluate(task)
         chunks: Iterable[bytes]
