@@ -104,7 +104,7 @@ def test_post_to_the_service_creates_a_new_graph_and_says_where(app, client):
     response = client.post(SERVICE, data=BODY, headers={**AUTH, **TURTLE})
     assert response.status_code == 201
     location = response.headers["Location"]
-    assert client.get(location).status_code == 200
+    assert client.get(SERVICE, query_string={"graph": location}).status_code == 200
 
 
 def test_delete_removes_the_graph_and_then_it_is_404(app, client):

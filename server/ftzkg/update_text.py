@@ -55,10 +55,12 @@ def tokens(text: str) -> Iterator[Token]:
             yield Token(kind, match.group(), match.start())
 
 
-def fetched_iris(text: str) -> list[tuple[str, str | None]]:
-    """Each (``LOAD``/``SERVICE``, absolute IRI or None) that evaluating ``text`` may fetch."""
+def fetched_iris(text: str, base: str = "") -> list[tuple[str, str | None]]:
+    """Each (``LOAD``/``SERVICE``, absolute IRI or None) that evaluating ``text`` may fetch.
+
+    ``base`` is the base IRI the engine resolves relative IRIs against.
+    """
     prefixes: dict[str, str] = {}
-    base = ""
     found: list[tuple[str, str | None]] = []
     significant = list(tokens(text))
     for index, token in enumerate(significant):

@@ -90,6 +90,7 @@ class UpdateOperation:
     text: str
     using_graph_uris: tuple[str, ...] = ()
     using_named_graph_uris: tuple[str, ...] = ()
+    base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class GuardedWriter:
 
     def apply_update(self, operation: UpdateOperation, token: str) -> UpdateSummary:
         """Run a SPARQL Update under the shapes, after checking every URL it would fetch."""
-        for purpose, iri in fetched_iris(operation.text):
+        for purpose, iri in fetched_iris(operation.text, operation.base_iri or ""):
             if iri is None:
                 self.guard.refuse_variable_endpoint(purpose)
             else:
@@ -133,7 +134,7 @@ class GuardedWriter:
 
         def run_update(staging: ox.Store) -> None:
             try:
-                staging.update(text)
+                staging.update(text, base_iri=operation.base_iri)
             except SyntaxError as error:
                 raise QuerySyntaxError(
                     f"the update does not parse: {with_line_and_column(error)}"

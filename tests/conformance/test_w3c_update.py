@@ -39,6 +39,11 @@ KINDS = {
     MF.PositiveUpdateSyntaxTest11: POSITIVE,
     MF.NegativeUpdateSyntaxTest11: NEGATIVE,
 }
+REFUSED_BY_POLICY = {
+    "update-silent/load-silent": "LOAD SILENT of a URL outside the allowlist is refused (400) "
+    "before anything runs, by design: the server fetches nothing it was not allowed to",
+    "update-silent/load-into-silent": "as load-silent",
+}
 STATUS_CLASSES = {"OK": 2, "Created": 2, "NoContent": 2, "NotFound": 4, "BadRequest": 4}
 
 
@@ -69,7 +74,12 @@ def update_tests() -> list:
                     if kind is None:
                         continue
                     test_id = f"{path.parent.name}/{str(entry).rsplit('#', 1)[-1]}"
-                    params.append(pytest.param(manifest, entry, kind, id=test_id))
+                    marks = []
+                    if test_id in REFUSED_BY_POLICY:
+                        marks.append(
+                            pytest.mark.xfail(reason=REFUSED_BY_POLICY[test_id], strict=True)
+                        )
+                    params.append(pytest.param(manifest, entry, kind, id=test_id, marks=marks))
     return params
 
 
@@ -106,7 +116,11 @@ def read_graph(client, graph: str | None) -> set[ox.Triple]:  # type: ignore[no-
     if response.status_code == 404:
         return set()
     assert response.status_code == 200, response.text
-    return set(ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES))
+    return set(as_triples(ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES)))
+
+
+def as_triples(quads) -> list[ox.Triple]:  # type: ignore[no-untyped-def]
+    return [ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads]
 
 
 def non_empty_named_graphs(client) -> set[str]:  # type: ignore[no-untyped-def]
@@ -192,14 +206,13 @@ def gsp_tests() -> list:
 @pytest.fixture(scope="module")
 def gsp_client(settings):
     app = create_app(settings.with_changes(default_graph_as_union=False, write_token=TOKEN))
-    client = app.test_client()
-    assert send_update(client, "DROP ALL").status_code == 200
-    return client
+    return app.test_client()
 
 
 @pytest.mark.parametrize(("manifest", "entry"), gsp_tests())
 def test_w3c_graph_store_protocol(gsp_client, manifest, entry):
-    """The manifest's requests in order; tests depend on their predecessors, as in the suite."""
+    """The manifest's requests in order, on an empty store."""
+    assert send_update(gsp_client, "DROP ALL").status_code == 200
     location = None
     connection = manifest.value(entry, MF.action)
     for request in Collection(manifest, manifest.value(connection, HT.requests)):
@@ -227,16 +240,14 @@ def test_w3c_graph_store_protocol(gsp_client, manifest, entry):
         }
         assert response.status_code // 100 in classes, (method, path, response.text)
         if manifest.value(expected, MF.expectedLocation) is not None:
-            location = response.headers["Location"].split("://localhost", 1)[-1]
-            location = location.removeprefix(GSP_PATH)
-            location = "/gsp" + location if location.startswith("?") else location
+            location = response.headers["Location"]
         expected_body = manifest.value(expected, HT.body)
         if expected_body is not None and method == "GET":
-            wanted = list(
+            wanted = as_triples(
                 ox.parse(
                     str(manifest.value(expected_body, CNT.chars)).encode(),
                     format=ox.RdfFormat.TURTLE,
                 )
             )
-            got = list(ox.parse(response.data, format=ox.RdfFormat.TURTLE))
+            got = as_triples(ox.parse(response.data, format=ox.RdfFormat.TURTLE))
             assert graphs_equivalent(GraphResult(wanted), GraphResult(got))

@@ -16,7 +16,6 @@ from flask import Blueprint, Response, request
 from ftzkg.errors import BadRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
 from ftzkg.formats import GRAPH, negotiate
 from ftzkg.protocol import _check_charset, _decode_parameters
-from ftzkg.store import UpdateSummary
 from ftzkg.web import resources
 from ftzkg.web.update import authorized_token, summary_response, write_resources
 from ftzkg.writes import GraphName, graph_key
@@ -47,9 +46,10 @@ def graph_store() -> Response:
         return summary_response(writer.delete_graph(graph, token), 200)
     if request.method == "POST" and not _names_a_graph():
         graph = ox.NamedNode(f"{resources().settings.base_iri}graph/upload/{uuid.uuid4()}")
-        summary, _ = writer.merge_graph(graph, request_triples(graph), token)
+        summary, _created = writer.merge_graph(graph, request_triples(graph), token)
         response = summary_response(summary, 201)
-        response.headers["Location"] = f"{request.base_url}?graph={graph.value}"
+        # The new graph's IRI: with indirect identification it is what ?graph= takes.
+        response.headers["Location"] = graph.value
         return response
     graph = requested_graph()
     quads = request_triples(graph)
@@ -110,9 +110,28 @@ def requested_graph() -> GraphName:
 
 
 def request_triples(graph: GraphName) -> list[ox.Quad]:
-    """The body's triples, placed in ``graph``; syntax errors are 400 with line and column."""
-    media_type = request.mimetype
-    _check_charset(request.mimetype_params.get("charset"), media_type or "the body")
+    """The body's triples, placed in ``graph``; syntax errors are 400 with line and column.
+
+    A ``multipart/form-data`` body (the protocol allows it for POST) contributes the
+    triples of every file part, each parsed by its own Content-Type.
+    """
+    base_iri = graph.value if isinstance(graph, ox.NamedNode) else request.base_url
+    if request.mimetype == "multipart/form-data":
+        quads = []
+        for part in request.files.values():
+            quads.extend(
+                parse_graph_body(part.read(), part.mimetype, part.mimetype_params, graph, base_iri)
+            )
+        return quads
+    return parse_graph_body(
+        request.get_data(), request.mimetype, request.mimetype_params, graph, base_iri
+    )
+
+
+def parse_graph_body(
+    body: bytes, media_type: str, parameters: dict, graph: GraphName, base_iri: str
+) -> list[ox.Quad]:
+    _check_charset(parameters.get("charset"), media_type or "the body")
     rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
     if rdf_format is None or rdf_format.supports_datasets:
         raise UnsupportedMediaType(
@@ -120,11 +139,10 @@ def request_triples(graph: GraphName) -> list[ox.Quad]:
             "text/turtle, application/n-triples, application/rdf+xml, application/ld+json or "
             "text/n3"
         )
-    base_iri = graph.value if isinstance(graph, ox.NamedNode) else request.base_url
     try:
         return [
             ox.Quad(triple.subject, triple.predicate, triple.object, graph)
-            for triple in ox.parse(request.get_data(), format=rdf_format, base_iri=base_iri)
+            for triple in ox.parse(body, format=rdf_format, base_iri=base_iri)
         ]
     except SyntaxError as error:
         raise BadRequest(f"the {rdf_format.name} body does not parse: {error}") from None
@@ -150,6 +168,3 @@ def _has_triples(graph: GraphName) -> bool:
 
 def _describe(graph: GraphName) -> str:
     return f"<{graph.value}>" if isinstance(graph, ox.NamedNode) else "(the default graph)"
-
-
-__all__ = ["SERVICE_PATH", "UpdateSummary", "blueprint"]

@@ -140,4 +140,5 @@ def parse_update_request(max_bytes: int) -> UpdateOperation:
         text=text,
         using_graph_uris=_graph_iris(values, "using-graph-uri"),
         using_named_graph_uris=_graph_iris(values, "using-named-graph-uri"),
+        base_iri=request.base_url,
     )
