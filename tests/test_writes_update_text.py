@@ -24,7 +24,7 @@ EX = "http://example.org/"
         ("BASE <http://a.example/d/> LOAD <x>", [("LOAD", "http://a.example/d/x")]),
         ("INSERT { ?s ?p ?o } WHERE { SERVICE ?e { ?s ?p ?o } }", [("SERVICE", None)]),
         ("INSERT DATA { <a:b> <a:c> 'LOAD <http://x/>' } # LOAD <http://y/>", []),
-        ("LOAD unknown:x", [("LOAD", None)]),
+        ("LOAD unknown:x", [("LOAD", "unknown:x")]),
     ],
 )
 def test_fetched_iris_finds_every_load_and_service_target(update, expected):

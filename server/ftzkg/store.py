@@ -423,28 +423,33 @@ class EmbeddedStore(Store):
     def replace_graphs(self, graphs: dict[str, Iterable[ox.Quad]]) -> UpdateSummary:
         """Replace each named graph with the given quads (their graph names are ignored).
 
+        The key ``""`` stands for the store's default graph (Graph Store ``?default``).
         The whole change is one pyoxigraph update, a single transaction: a failure or a kill
         leaves the store as it was. The dataset version changes in the same transaction.
         """
         inserts = []
         for iri, quads in graphs.items():
-            try:
-                ox.NamedNode(iri)
-            except ValueError as error:
-                raise BadRequest(f"graph IRI <{iri}> is not valid: {error}") from None
+            if iri:
+                try:
+                    ox.NamedNode(iri)
+                except ValueError as error:
+                    raise BadRequest(f"graph IRI <{iri}> is not valid: {error}") from None
             if iri == METADATA_GRAPH:
                 raise BadRequest(f"<{iri}> is the store's own graph and cannot be written")
             triples = ox.serialize(
                 (ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads),
                 format=ox.RdfFormat.N_TRIPLES,
             )
-            inserts.append(f"GRAPH <{iri}> {{\n{triples.decode()}\n}}")
+            block = triples.decode() if triples else ""
+            inserts.append(f"GRAPH <{iri}> {{\n{block}\n}}" if iri else block)
         with self._lock:
             if self._closed:
                 raise Unavailable("the store is closed")
             before = self._facts.counts
             version = self._version + 1
-            operations = [f"DROP SILENT GRAPH <{iri}>" for iri in graphs]
+            operations = [
+                f"DROP SILENT GRAPH <{iri}>" if iri else "DROP SILENT DEFAULT" for iri in graphs
+            ]
             operations.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
             if self._path is not None:
                 version_statement = f"{_META_STORE} {_META_VERSION}"
