@@ -42,6 +42,13 @@ FUZZ_EXAMPLES ?= 20000
 fuzz: $(BIN)/ftzkg
 	FTZKG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FTZKG_FUZZ_REPORT=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_fuzz.py
 
+# ftzkg against oxigraph serve, rdflib-endpoint and Virtuoso (when installed) on the report
+# graph and ~10k/100k/1M-triple synthetic data; prints the tables. BENCH_ARGS narrows it,
+# e.g. BENCH_ARGS="--datasets report,10k --seconds 2" or BENCH_ARGS=--smoke.
+BENCH_ARGS ?=
+bench: $(BIN)/ftzkg
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 # Ten minutes of mixed reads and guarded writes against a real server on loopback.
 SOAK_SECONDS ?= 600
 soak: $(BIN)/ftzkg

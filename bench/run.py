@@ -1,0 +1,447 @@
+"""ftzkg against its peers, on the same data and loopback, in one run: `make bench`.
+
+For each dataset (the repository's graph, then synthetic ones from ``bench/generate.py``)
+it starts every server on 127.0.0.1:
+
+* ``ftzkg`` as ``ftzkg serve`` runs it (gunicorn), on an on-disk store: once to load it
+  (load time = start until ``/health`` answers, validation included), then restarted on the
+  loaded store (ready time) with result caching on; ``ftzkg-nocache`` is a copy of that
+  store served with ``FTZKG_CACHE_RESULTS=false``;
+* ``oxigraph`` (the Rust server of the PyPI package ``oxigraph``, same version as
+  pyoxigraph): ``oxigraph load`` (load time), then ``oxigraph serve --union-default-graph``;
+* ``rdflib-endpoint`` (FastAPI + rdflib, the pure-Python peer; installed into its own
+  virtual environment under ~/.cache on first use) loading the N-Quads export at start;
+* ``virtuoso`` when ``virtuoso-t`` is installed: bulk-loaded from the export.
+
+Then ``wrk`` (its own process, a fixed number of connections) runs each query for a fixed
+time against each server in turn, the servers' order rotating from query to query. It prints
+per query and server: requests/s, p50 and p99 latency, errors and the ratio to ``oxigraph``;
+and per dataset and server: load time, time to ready and resident memory (RSS, whole
+process tree, after the queries).
+
+    python bench/run.py                          # report graph + 10/100/1000 synthetic reports
+    python bench/run.py --smoke                  # report graph, 1 s per query, ftzkg + oxigraph
+    python bench/run.py --datasets report,100 --seconds 5 --connections 8
+
+Every server gets the same queries over GET with the same Accept header; every server's
+default graph is the union of the named graphs (Virtuoso's also holds its system graphs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+BENCH = Path(__file__).resolve().parent
+REPOSITORY = BENCH.parent
+sys.path.insert(0, str(REPOSITORY / "tests"))
+sys.path.insert(0, str(BENCH))
+
+import external  # noqa: E402  (the same server fixtures the tests use)
+from ftzkg.config import Settings, find_data_dir  # noqa: E402
+from ftzkg.export import export_format, export_to_file  # noqa: E402
+from generate import generate  # noqa: E402
+
+PEERS_VENV = Path.home() / ".cache" / "ftzkg-bench" / "peers"
+RDFLIB_ENDPOINT = "rdflib-endpoint[cli]==0.6.3"
+ALL_SERVERS = ("ftzkg", "ftzkg-nocache", "oxigraph", "rdflib-endpoint", "virtuoso")
+SYNTHETIC_SIZES = {"10k": 9, "100k": 98, "1M": 990}
+BIG_ROW_LIMIT = "100000000"  # no server may cut a result short and so do less work
+
+
+@dataclass
+class Server:
+    """A running server: where to send queries and what it cost to get it there."""
+
+    name: str
+    query_url: str
+    processes: list[subprocess.Popen]
+    load_seconds: float | None = None
+    ready_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def rss_megabytes(self) -> float:
+        return sum(tree_rss_kilobytes(process.pid) for process in self.processes) / 1024
+
+
+def tree_rss_kilobytes(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 3600) -> float:
+    return external.wait_until_answering(url, process, timeout)
+
+
+@contextlib.contextmanager
+def ftzkg_server(
+    name: str, data_dir: Path, store: Path, cache: bool, first_load: bool
+) -> Iterator[Server]:
+    """``ftzkg serve`` on an on-disk store; ``first_load`` times loading (and validating)."""
+    ftzkg = str(Path(sys.executable).with_name("ftzkg"))
+    environment = {
+        **os.environ,
+        "FTZKG_DATA_DIR": str(data_dir),
+        "FTZKG_STORE": str(store),
+        "FTZKG_HOST": "127.0.0.1",
+        "FTZKG_MAX_ROWS": BIG_ROW_LIMIT,
+        "FTZKG_CACHE_RESULTS": "true" if cache else "false",
+        "FTZKG_QUERY_TIMEOUT": "60",
+    }
+
+    def start() -> tuple[subprocess.Popen, str, float]:
+        port = external.free_port()
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [ftzkg, "serve", "--port", str(port)],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/health", process)
+        return process, base, time.monotonic() - started
+
+    load_seconds = None
+    if first_load:
+        process, _, load_seconds = start()
+        external.stop_process(process)
+    process, base, ready_seconds = start()
+    try:
+        yield Server(name, base + "/sparql", [process], load_seconds, ready_seconds)
+    finally:
+        external.stop_process(process)
+
+
+@contextlib.contextmanager
+def oxigraph_server(export: Path, folder: Path) -> Iterator[Server]:
+    started = time.monotonic()
+    external.oxigraph_load(folder / "oxigraph", [export])
+    load_seconds = time.monotonic() - started
+    with external.running_oxigraph(folder / "oxigraph") as running:
+        yield Server(
+            "oxigraph", running.query_url, [running.process], load_seconds, running.start_seconds
+        )
+
+
+def rdflib_endpoint_executable() -> Path:
+    executable = PEERS_VENV / "bin" / "rdflib-endpoint"
+    if not executable.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+        subprocess.run(
+            [str(PEERS_VENV / "bin" / "pip"), "install", "--quiet", RDFLIB_ENDPOINT], check=True
+        )
+    return executable
+
+
+@contextlib.contextmanager
+def rdflib_endpoint_server(export: Path) -> Iterator[Server]:
+    port = external.free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [rdflib_endpoint_executable(), "serve", "--host", "127.0.0.1", "--port", str(port), export],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"  # its command line serves the endpoint at the root
+    try:
+        wait_for(url + "?query=ASK%7B%7D", process)
+        yield Server("rdflib-endpoint", url, [process], None, time.monotonic() - started)
+    finally:
+        external.stop_process(process)
+
+
+@contextlib.contextmanager
+def virtuoso_server(export: Path, folder: Path) -> Iterator[Server]:
+    with external.running_virtuoso(folder / "virtuoso", buffers=170_000) as running:
+        started = time.monotonic()
+        running.bulk_load(export)
+        load_seconds = time.monotonic() - started
+        yield Server(
+            "virtuoso", running.query_url, [running.process], load_seconds, running.start_seconds
+        )
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    text: str
+
+    @property
+    def accept(self) -> str:
+        first_word = next(
+            word
+            for line in self.text.splitlines()
+            if not line.lstrip().startswith(("#", "PREFIX", "prefix"))
+            for word in line.split()[:1]
+        )
+        if first_word.upper() in ("CONSTRUCT", "DESCRIBE"):
+            return "text/turtle"
+        return "application/sparql-results+json"
+
+
+def load_queries(folders: list[Path]) -> list[Query]:
+    return [
+        Query(f"{folder.parent.name}/{path.stem}", path.read_text())
+        for folder in folders
+        for path in sorted(folder.glob("*.rq"))
+    ]
+
+
+def run_wrk(server: Server, query: Query, seconds: float, connections: int) -> dict:
+    """One timed run of wrk: throughput, latency and errors for one query on one server."""
+    url = server.query_url + "?" + urllib.parse.urlencode({"query": query.text})
+    result = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            "--threads",
+            "1",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "--script",
+            str(BENCH / "wrk_summary.lua"),
+            "--header",
+            f"Accept: {query.accept}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    errors = sum(summary[key] for key in summary if key.endswith("errors") or key == "timeouts")
+    return {
+        "requests_per_second": summary["requests"] / (summary["duration_us"] / 1e6),
+        "p50_ms": summary["p50_us"] / 1000,
+        "p99_ms": summary["p99_us"] / 1000,
+        "errors": errors,
+        "requests": summary["requests"],
+    }
+
+
+def check_answers(servers: list[Server], query: Query) -> dict[str, str]:
+    """One request per server before timing: its status and the size of its answer."""
+    seen = {}
+    for server in servers:
+        try:
+            response = requests.get(
+                server.query_url,
+                params={"query": query.text},
+                headers={"Accept": query.accept},
+                timeout=120,
+            )
+            seen[server.name] = f"{response.status_code}/{len(response.content)}B"
+        except requests.RequestException as error:
+            seen[server.name] = error.__class__.__name__
+    return seen
+
+
+def prepare_dataset(name: str, work: Path) -> Path:
+    if name == "report":
+        return find_data_dir()
+    reports = SYNTHETIC_SIZES.get(name)
+    if reports is None:
+        reports = int(name)
+    target = work / f"data-{name}"
+    generate(reports, target)
+    return target
+
+
+@contextlib.contextmanager
+def started_servers(names: list[str], data_dir: Path, work: Path) -> Iterator[list[Server]]:
+    settings = Settings.from_env({}, data_dir=data_dir)
+    export = work / "export.nq"
+    export_to_file(export, settings, export_format("nquads", None), plain_wkt=True)
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for name in names:
+            print(f"  starting {name} …", file=sys.stderr, flush=True)
+            if name == "ftzkg":
+                servers.append(
+                    stack.enter_context(ftzkg_server(name, data_dir, work / "store", True, True))
+                )
+            elif name == "ftzkg-nocache":
+                shutil.copytree(work / "store", work / "store-nocache", dirs_exist_ok=True)
+                servers.append(
+                    stack.enter_context(
+                        ftzkg_server(name, data_dir, work / "store-nocache", False, False)
+                    )
+                )
+            elif name == "oxigraph":
+                servers.append(stack.enter_context(oxigraph_server(export, work)))
+            elif name == "rdflib-endpoint":
+                servers.append(stack.enter_context(rdflib_endpoint_server(export)))
+            elif name == "virtuoso":
+                servers.append(stack.enter_context(virtuoso_server(export, work)))
+        yield servers
+
+
+def available(names: list[str]) -> list[str]:
+    usable = []
+    for name in names:
+        if name == "virtuoso" and not shutil.which("virtuoso-t"):
+            print("  virtuoso-t not installed: Virtuoso left out", file=sys.stderr)
+            continue
+        usable.append(name)
+    if "ftzkg-nocache" in usable and "ftzkg" not in usable:
+        usable.insert(usable.index("ftzkg-nocache"), "ftzkg")
+    return usable
+
+
+def benchmark_dataset(
+    dataset: str, names: list[str], queries: list[Query], seconds: float, connections: int
+) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"ftzkg-bench-{dataset}-") as folder:
+        work = Path(folder)
+        data_dir = prepare_dataset(dataset, work)
+        with started_servers(names, data_dir, work) as servers:
+            results: dict[str, dict[str, dict]] = {}
+            answers: dict[str, dict[str, str]] = {}
+            for index, query in enumerate(queries):
+                answers[query.name] = check_answers(servers, query)
+                order = servers[index % len(servers) :] + servers[: index % len(servers)]
+                for server in order:
+                    measured = run_wrk(server, query, seconds, connections)
+                    print(
+                        f"  {dataset} {query.name} {server.name}: "
+                        f"{measured['requests_per_second']:.0f}/s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    results.setdefault(query.name, {})[server.name] = measured
+            costs = {
+                server.name: {
+                    "load_seconds": server.load_seconds,
+                    "ready_seconds": server.ready_seconds,
+                    "rss_mb": server.rss_megabytes(),
+                }
+                for server in servers
+            }
+    return {"dataset": dataset, "results": results, "answers": answers, "costs": costs}
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def print_tables(run: dict, names: list[str], output=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    print(f"\n### {run['dataset']}\n", file=output)
+    print(
+        "| query | server | req/s | p50 ms | p99 ms | errors | × oxigraph | answer |", file=output
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---|", file=output)
+    for query, per_server in run["results"].items():
+        reference = per_server.get("oxigraph", {}).get("requests_per_second")
+        for name in names:
+            if name not in per_server:
+                continue
+            measured = per_server[name]
+            ratio = measured["requests_per_second"] / reference if reference else None
+            print(
+                f"| {query} | {name} | {number(measured['requests_per_second'])} "
+                f"| {number(measured['p50_ms'], 2)} | {number(measured['p99_ms'], 2)} "
+                f"| {measured['errors']} | {number(ratio, 2)} "
+                f"| {run['answers'][query].get(name, '')} |",
+                file=output,
+            )
+    print("\n| server | load s | ready s | RSS MB |", file=output)
+    print("|---|---:|---:|---:|", file=output)
+    for name, cost in run["costs"].items():
+        print(
+            f"| {name} | {number(cost['load_seconds'], 2)} | {number(cost['ready_seconds'], 2)} "
+            f"| {number(cost['rss_mb'], 0)} |",
+            file=output,
+        )
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+    return f"{os.cpu_count()} × {cpu}, {memory} GB RAM, {platform.platform()}"
+
+
+def main(arguments: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="report,10k,100k,1M")
+    parser.add_argument("--servers", default=",".join(ALL_SERVERS))
+    parser.add_argument("--seconds", type=float, default=3.0, help="per query and server")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--smoke", action="store_true", help="report graph, 1 s, ftzkg+oxigraph")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    options = parser.parse_args(arguments)
+    if options.smoke:
+        options.datasets, options.seconds, options.servers = "report", 1.0, "ftzkg,oxigraph"
+    if not shutil.which("wrk"):
+        print("bench: wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    names = available([name.strip() for name in options.servers.split(",") if name.strip()])
+    mix = load_queries([BENCH / "queries"])
+    competency = load_queries([find_data_dir() / "graph" / "queries"])
+    started = datetime.now(UTC)
+    print(f"# ftzkg benchmark, {started:%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {machine()}")
+    given = arguments if arguments is not None else sys.argv[1:]
+    print(f"command: python bench/run.py {' '.join(given)}")
+    print(f"wrk: 1 thread, {options.connections} connections, {options.seconds:g} s per query")
+    runs = []
+    for dataset in options.datasets.split(","):
+        queries = competency + mix if dataset == "report" else mix
+        run = benchmark_dataset(dataset, names, queries, options.seconds, options.connections)
+        print_tables(run, names)
+        sys.stdout.flush()
+        runs.append(run)
+    if options.json:
+        options.json.write_text(json.dumps({"started": started.isoformat(), "runs": runs}))
+    errors = sum(
+        measured["errors"]
+        for run in runs
+        for per_server in run["results"].values()
+        for measured in per_server.values()
+    )
+    return 1 if errors and options.smoke else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
