@@ -12,7 +12,6 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -542,12 +541,6 @@ REMOTE_STORE_SCHEMES = ("sparql+http://", "sparql+https://")
 _REMOTE_CONNECT_SECONDS = 5.0
 _REMOTE_CHUNK_BYTES = 64 * 1024
 _REMOTE_GRAPHS_SECONDS = 30.0
-# Comments, strings and IRIs, removed before looking for a FROM keyword in a query.
-_SPARQL_LEXICAL_NOISE = re.compile(
-    r"#[^\n]*|<[^<>\"{}|^`\\\s]*>|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"",
-    re.DOTALL,
-)
-_FROM_CLAUSE = re.compile(r"\bFROM\b", re.IGNORECASE)
 
 
 _REMOTE_FALLBACK_TYPES = {
@@ -605,6 +598,7 @@ class RemoteStore(Store):
         )
         self.endpoints.check()
         self._session = http_session(token)
+        self._guard = NetworkGuard(settings.service_allowlist)
         self._version = 0
         self._graphs: tuple[float, list[str]] | None = None
         self._graphs_lock = threading.Lock()
@@ -653,28 +647,40 @@ class RemoteStore(Store):
             raise UpstreamError(message)
         return response
 
-    def _dataset(self, request: QueryRequest) -> list[tuple[str, str]]:
+    def _dataset(
+        self, request: QueryRequest, analysis: sparql_text.SparqlText
+    ) -> list[tuple[str, str]]:
         default, named = request.default_graph_uris, request.named_graph_uris
-        if not default and not named and self.settings.default_graph_as_union:
-            stripped = _SPARQL_LEXICAL_NOISE.sub(" ", request.text)
-            if not _FROM_CLAUSE.search(stripped):
-                default = named = tuple(self.named_graphs())
+        union = self.settings.default_graph_as_union and not analysis.has_dataset_clause
+        if union and not default and not named:
+            default = named = tuple(self.named_graphs())
         return [("default-graph-uri", graph) for graph in default] + [
             ("named-graph-uri", graph) for graph in named
         ]
 
     def query(self, request: QueryRequest) -> QueryAnswer:
-        """Forward the query; stream the remote bytes when they are in the wanted format.
+        """Check the text as the embedded store does, forward it, stream the remote bytes.
+
+        The row limit is the remote store's own (Virtuoso's ``ResultSetMaxRows``); when the
+        remote announces a cut (``X-SPARQL-MaxRows``) the answer says it is truncated.
 
         CSV and TSV are always produced here from the remote JSON: Virtuoso's TSV is not
         SPARQL 1.1 TSV (it quotes variable names and drops language tags and datatypes).
         A remote store that cannot write the wanted format (406) is asked for JSON or
         N-Triples instead and its answer is re-serialised.
         """
+        analysis = sparql_text.analyse(request.text)
+        for service in analysis.services:  # the same SERVICE policy as the embedded store
+            if service.endpoint is None:
+                self._guard.refuse_variable_endpoint()
+            self._guard.check_url(service.endpoint)
+        query_form = sparql_text.require_query(analysis)
         wanted = request.result_format
+        if wanted.kind != analysis.result_kind:
+            raise BadRequest(f"{query_form} results cannot be written as {wanted.name}")
         fallback = _REMOTE_FALLBACK_TYPES[wanted.kind]
         asked = fallback if wanted.name in _REMOTE_RESERIALISED else wanted.media_type
-        form = [("query", request.text), *self._dataset(request)]
+        form = [("query", request.text), *self._dataset(request, analysis)]
         try:
             response = self._send_query(form, asked)
         except _RemoteNotAcceptable:
