@@ -11,6 +11,7 @@ failure in CI and a skip elsewhere (``require_tool``).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -485,6 +486,31 @@ def comparable_graph(graph: Graph) -> Graph:
     for subject, predicate, value in graph:
         copy.add((subject, predicate, comparable(value)))
     return copy
+
+
+@pytest.fixture(scope="session")
+def ftzkg_store(settings):
+    """ftzkg's own store over the data files, as ``ftzkg serve`` opens it by default."""
+    from ftzkg.store import open_store
+
+    store = open_store(settings)
+    yield store
+    store.close()
+
+
+def store_answer(store, text: str) -> bool | list[dict[str, object]] | Graph:  # type: ignore[no-untyped-def]
+    """An answer of ftzkg's store in the shape ``remote_answer`` gives a remote one."""
+    from ftzkg import sparql_text
+    from ftzkg.formats import BY_NAME, GRAPH
+    from ftzkg.store import QueryRequest
+
+    if sparql_text.analyse(text).result_kind == GRAPH:
+        body = b"".join(store.query(QueryRequest(text, BY_NAME["ntriples"])).chunks)
+        graph = Graph()
+        graph.parse(data=body, format="nt")
+        return graph
+    body = b"".join(store.query(QueryRequest(text, BY_NAME["json"])).chunks)
+    return solutions_from_json(json.loads(body))
 
 
 def same_answer(ours: object, theirs: object) -> bool:

@@ -14,21 +14,18 @@ included, and ``GRAPH ?g`` would range over those too (Oxigraph is started with
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from external import (
     oxigraph_load,
     remote_answer,
     running_oxigraph,
     same_answer,
-    solutions_from_json,
+    store_answer,
 )
-from ftzkg.dataset import QUERIES_DIR, dataset_sources, read_graph_quads
+from ftzkg.dataset import QUERIES_DIR, dataset_sources
 from ftzkg.export import export_format, export_to_file
-from rdflib import Graph
 
 pytest_plugins = ["external"]
 
@@ -48,21 +45,9 @@ def project_graphs(settings) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ours(settings):
-    """ftzkg's engine (pyoxigraph) over the data files, default graph = union of the graphs."""
-    store = ox.Store()
-    for source in dataset_sources(settings.data_dir):
-        store.bulk_extend(read_graph_quads(source, settings.base_iri))
-
-    def answer(text: str):  # type: ignore[no-untyped-def]
-        result = store.query(text, use_default_graph_as_union=True)
-        if isinstance(result, ox.QueryTriples):
-            graph = Graph()
-            graph.parse(data=result.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
-            return graph
-        return solutions_from_json(json.loads(result.serialize(format=ox.QueryResultsFormat.JSON)))
-
-    return answer
+def ours(ftzkg_store):
+    """ftzkg's store over the data files (default graph: the union of the named graphs)."""
+    return lambda text: store_answer(ftzkg_store, text)
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,9 @@ from external import (
     running_oxigraph,
     same_answer,
     solutions_from_json,
+    store_answer,
 )
-from ftzkg.dataset import QUERIES_DIR, dataset_sources, read_graph_quads
+from ftzkg.dataset import QUERIES_DIR, dataset_sources
 from ftzkg.errors import Forbidden
 from ftzkg.export import export_format, export_to_file
 from ftzkg.formats import BY_NAME
@@ -84,17 +85,9 @@ def client(remote_settings):
 
 
 @pytest.fixture(scope="module")
-def reference(settings):
-    """ftzkg's own engine over the data files: the answers the remote must give."""
-    store = ox.Store()
-    for source in dataset_sources(settings.data_dir):
-        store.bulk_extend(read_graph_quads(source, settings.base_iri))
-
-    def answer(text: str):  # type: ignore[no-untyped-def]
-        result = store.query(text, use_default_graph_as_union=True)
-        return solutions_from_json(json.loads(result.serialize(format=ox.QueryResultsFormat.JSON)))
-
-    return answer
+def reference(ftzkg_store):
+    """ftzkg's own store over the data files: the answers the remote must give."""
+    return lambda text: store_answer(ftzkg_store, text)
 
 
 @pytest.mark.parametrize("query_file", COMPETENCY_QUERIES, ids=lambda path: path.stem)
