@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 TOKEN = "durability-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROUNDS = int(os.environ.get("FTZKG_DURABILITY_ROUNDS", "3"))
-TRIPLES = int(os.environ.get("FTZKG_DURABILITY_TRIPLES", "20000"))
+TRIPLES = int(os.environ.get("FTZKG_DURABILITY_TRIPLES", "5000"))
 EX = "http://example.org/durability/"
 FTZKG = str(Path(sys.executable).with_name("ftzkg"))
 
