@@ -6,7 +6,7 @@ deeply nested input. Every answer must be a status below 500 (or 503 with a mess
 query stopped at its time limit), carry a message when it is an error, and hold no stack
 trace; the store's version and content never change, because no request has the token.
 
-CI runs ``FTZKG_FUZZ_EXAMPLES`` cases per test (default 400, a few thousand in all);
+CI runs ``FTZKG_FUZZ_EXAMPLES`` cases per test (default 1000, 3000 in all);
 ``make fuzz`` runs a long campaign and prints the cases tried and the statuses seen.
 """
 
@@ -20,7 +20,7 @@ from ftzkg.web import create_app, resources
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-EXAMPLES = int(os.environ.get("FTZKG_FUZZ_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("FTZKG_FUZZ_EXAMPLES", "1000"))
 TOKEN = "fuzz-campaign-token-0123456789"
 PATHS = ("/sparql", "/sparql/update", "/rdf-graphs/service", "/health", "/metrics")
 METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH")
