@@ -99,7 +99,7 @@ def large_update(graph: str, size: int) -> str:
 
 
 def large_turtle(size: int) -> bytes:
-    return "\n".join(f"<{EX}t{i}> <{EX}q> \"{i}\" ." for i in range(size)).encode()
+    return "\n".join(f'<{EX}t{i}> <{EX}q> "{i}" .' for i in range(size)).encode()
 
 
 def send_in_background(method: str, url: str, **arguments: object) -> threading.Thread:
