@@ -59,8 +59,7 @@ def test_bench_smoke_run_prints_every_query_for_ftzkg_and_oxigraph(tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    queries = list((REPOSITORY / "graph" / "queries").glob("*.rq"))
-    queries += list((REPOSITORY / "bench" / "queries").glob("*.rq"))
+    queries = list((REPOSITORY / "bench" / "queries").glob("*.rq"))
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     for server in ("ftzkg", "oxigraph"):
         measured = [row for row in rows if f"| {server} |" in row and "/" in row.split("|")[1]]
