@@ -38,7 +38,7 @@ conformance: $(BIN)/ftzkg
 	$(BIN)/python -m pytest -q -rfEs -m conformance tests/conformance
 
 # A long fuzzing campaign (not in CI): prints cases tried and the statuses seen.
-FUZZ_EXAMPLES ?= 20000
+FUZZ_EXAMPLES ?= 5000
 fuzz: $(BIN)/ftzkg
 	FTZKG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FTZKG_FUZZ_REPORT=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_fuzz.py
 
