@@ -58,7 +58,8 @@ SKIPPED_MANIFESTS: dict[str, str] = {
     "call out over HTTP); federation does not apply",
     "sparql11/graph-store-protocol": "the Graph Store HTTP Protocol is not the query endpoint's "
     "(its indirect-identification tests run against /rdf-graphs/service in test_w3c_update.py)",
-    "sparql11/http-rdf-update": "the Graph Store HTTP Protocol is not the query endpoint's",
+    "sparql11/http-rdf-update": "the Graph Store HTTP Protocol is not the query endpoint's "
+    "(test_w3c_update.py lists these deprecated direct-identification tests as skipped)",
 }
 
 EVALUATION = "evaluation"
