@@ -9,6 +9,8 @@ answers still equal ftzkg's shows the store sends the project's dataset with eac
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,10 +19,13 @@ import pytest
 from external import (
     free_port,
     oxigraph_load,
+    remote_answer,
     running_oxigraph,
     same_answer,
     solutions_from_json,
+    stop_process,
     store_answer,
+    wait_until_answering,
 )
 from ftzkg.dataset import QUERIES_DIR, dataset_sources
 from ftzkg.errors import Forbidden
@@ -218,3 +223,43 @@ def test_open_store_picks_the_remote_store_for_sparql_urls(settings, oxigraph_re
         assert isinstance(store, RemoteStore)
     finally:
         store.close()
+
+
+def test_export_from_the_remote_store_holds_every_graph(tmp_path, settings, oxigraph_remote):
+    remote_settings = settings.with_changes(store="sparql+" + oxigraph_remote.query_url)
+    store = RemoteStore.from_settings(remote_settings)
+    path = tmp_path / "from-remote.nq"
+    export_to_file(path, remote_settings, export_format("nquads", None), store=store)
+    store.close()
+    exported: dict[str, int] = {}
+    for quad in ox.parse(path=path):
+        exported[quad.graph_name.value] = exported.get(quad.graph_name.value, 0) + 1
+    assert exported == {
+        source.iri(settings.base_iri): len(set(ox.parse(path=source.path)))
+        for source in dataset_sources(settings.data_dir)
+    }
+
+
+def test_ftzkg_serve_fronts_a_remote_store_under_gunicorn(data_dir, oxigraph_remote):
+    """The real command: `ftzkg serve --store sparql+http://…`, asked with SPARQLWrapper."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("ftzkg")),
+            "serve",
+            "--port",
+            str(port),
+            "--store",
+            "sparql+" + oxigraph_remote.query_url,
+        ],
+        env={"FTZKG_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/health", process)
+        answer = remote_answer(f"http://127.0.0.1:{port}/sparql", SELECT_AREAS)
+        assert len(answer) == 6
+    finally:
+        stop_process(process)
