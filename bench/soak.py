@@ -94,10 +94,10 @@ def one_request(base: str, counter: int, write_every: int) -> requests.Response:
             update = f"INSERT DATA {{ GRAPH <{EX}g> {{ {subject} <{EX}seen> {counter} }} }}"
         elif step == 1:
             update = f"DELETE WHERE {{ GRAPH <{EX}g> {{ ?s <{EX}seen> ?n }} }}"
-        else:  # rejected by the shapes when the shapes target ftz:Area (422), else accepted
+        else:  # an area with no label, no source and an IRI outside /id/area/: 422
             update = (
                 "INSERT DATA { GRAPH <https://w3id.org/ftzkg/graph/report/soak> { "
-                f"{subject} a <https://w3id.org/ftzkg/ontology#Area> }} }}"
+                f"{subject} a <https://w3id.org/ftzkg/ontology#FreeTradeZoneArea> }} }}"
             )
         return requests.post(
             base + "/sparql/update", data={"update": update}, headers=AUTH, timeout=60

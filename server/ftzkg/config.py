@@ -65,8 +65,11 @@ class Settings:
     http_workers: int = 1
     http_threads: int = 16
     cors: bool = True
+    # Answers are cached in process and validated by a strong ETag (304 on If-None-Match),
+    # both keyed by the dataset version; Cache-Control tells clients how long to reuse them.
     cache_results: bool = True
     cache_max_bytes: int = 64_000_000
+    cache_control: str = "public, max-age=0, must-revalidate"
     write_token: str | None = None
     # A file holding write tokens, one per line (for secrets mounted as files).
     write_token_file: Path | None = None

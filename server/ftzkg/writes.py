@@ -26,9 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
-from rdflib.namespace import SH
-from rdflib.namespace import XSD as XSD_NS
 
 from ftzkg.config import Settings
 from ftzkg.errors import BadRequest, QuerySyntaxError, ValidationFailed
@@ -267,7 +264,7 @@ def shapes_validator(settings: Settings) -> GraphValidator:
     store already holds, because a link set's statements rely on the report it links.
     """
     model = Validator.from_settings(settings)
-    validator = Validator(model.ontology, shapes_for_stored_integers(model.shapes))
+    validator = Validator(model.ontology, model.shapes)
     data_prefixes = (f"{settings.base_iri}graph/report/", f"{settings.base_iri}graph/links/")
 
     def validate(store: Store, staging: ox.Store, graphs: Sequence[GraphName]) -> None:
@@ -290,48 +287,6 @@ def shapes_validator(settings: Settings) -> GraphValidator:
             )
 
     return validate
-
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGER_SUBTYPE_BOUNDS: dict[str, tuple[int | None, int | None]] = {
-    "nonNegativeInteger": (0, None),
-    "positiveInteger": (1, None),
-    "nonPositiveInteger": (None, 0),
-    "negativeInteger": (None, -1),
-    "long": (-(2**63), 2**63 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "short": (-(2**15), 2**15 - 1),
-    "byte": (-128, 127),
-    "unsignedLong": (0, 2**64 - 1),
-    "unsignedInt": (0, 2**32 - 1),
-    "unsignedShort": (0, 2**16 - 1),
-    "unsignedByte": (0, 255),
-}
-"""The integer subtypes pyoxigraph stores as plain ``xsd:integer``, and their value ranges."""
-
-
-def shapes_for_stored_integers(shapes: rdflib.Graph) -> rdflib.Graph:
-    """The shapes, with each integer-subtype ``sh:datatype`` as ``xsd:integer`` plus its range.
-
-    pyoxigraph keeps the value of an ``xsd:positiveInteger`` literal but stores its datatype
-    as ``xsd:integer``, so data read back from the store would fail ``sh:datatype
-    xsd:positiveInteger`` although it was valid when written. ``sh:datatype xsd:integer``
-    with ``sh:minInclusive 1`` says the same thing about what the store can hold.
-    """
-    adjusted = rdflib.Graph()
-    adjusted += shapes
-    for shape, datatype in list(shapes.subject_objects(SH.datatype)):
-        name = str(datatype).removeprefix(XSD)
-        if not str(datatype).startswith(XSD) or name not in INTEGER_SUBTYPE_BOUNDS:
-            continue
-        minimum, maximum = INTEGER_SUBTYPE_BOUNDS[name]
-        adjusted.remove((shape, SH.datatype, datatype))
-        adjusted.add((shape, SH.datatype, XSD_NS.integer))
-        if minimum is not None:
-            adjusted.add((shape, SH.minInclusive, rdflib.Literal(minimum)))
-        if maximum is not None:
-            adjusted.add((shape, SH.maxInclusive, rdflib.Literal(maximum)))
-    return adjusted
 
 
 def with_line_and_column(error: SyntaxError) -> str:

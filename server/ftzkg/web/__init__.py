@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from ftzkg.config import Settings
+from ftzkg.result_cache import ResultCache
 from ftzkg.store import Store
 
 EXTENSION_KEY = "ftzkg"
@@ -24,6 +25,7 @@ class AppResources:
 
     settings: Settings
     store: Store
+    result_cache: ResultCache | None = None
 
 
 def resources() -> AppResources:
@@ -48,7 +50,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     # Bodies beyond this are refused with 413 before they are read into memory.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions[EXTENSION_KEY] = AppResources(settings=settings, store=store)
+    result_cache = ResultCache(settings.cache_max_bytes) if settings.cache_results else None
+    app.extensions[EXTENSION_KEY] = AppResources(settings, store, result_cache)
     errors.register_error_handlers(app)
     headers.register_response_headers(app, settings)
     app.register_blueprint(sparql.blueprint)

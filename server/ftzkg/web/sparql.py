@@ -15,6 +15,7 @@ from ftzkg import sparql_text
 from ftzkg.errors import BadRequest
 from ftzkg.formats import GRAPH, SOLUTIONS, formats_for, negotiate
 from ftzkg.protocol import ProtocolQuery, parse_query_request, resolve_format_name
+from ftzkg.result_cache import answer_key
 from ftzkg.service_description import (
     serialize_service_description,
     service_description_triples,
@@ -37,23 +38,33 @@ def register_query_page(app: Flask, view: Callable[[], Response | str]) -> None:
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def query_endpoint() -> Response:
-    settings, store = resources().settings, resources().store
+    shared = resources()
+    settings, store, cache = shared.settings, shared.store, shared.result_cache
     operation = parse_query_request(request, settings.max_query_bytes)
     if operation.text is None:
         return describe_endpoint(operation)
     query_form = sparql_text.query_form(operation.text)
     kind = SOLUTIONS if query_form in SOLUTION_FORMS else GRAPH
     format_name = resolve_format_name(operation.format_values, graph_result=kind == GRAPH)
-    result_format = negotiate(kind, operation.accept, format_name)
-    answer = store.query(
-        QueryRequest(
-            text=operation.text,
-            result_format=result_format,
-            default_graph_uris=operation.default_graph_uris,
-            named_graph_uris=operation.named_graph_uris,
-        )
+    query_request = QueryRequest(
+        text=operation.text,
+        result_format=negotiate(kind, operation.accept, format_name),
+        default_graph_uris=operation.default_graph_uris,
+        named_graph_uris=operation.named_graph_uris,
     )
-    return stream_answer(answer)
+    if cache is None:
+        return stream_answer(store.query(query_request))
+    key = answer_key(store.version, query_request)
+    if request.method in {"GET", "HEAD"} and key in request.if_none_match:
+        response = Response(status=304)
+    else:
+        answer = cache.lookup(key, query_request)
+        if answer is None:
+            answer = cache.remember(key, store.query(query_request))
+        response = stream_answer(answer)
+    response.set_etag(key)
+    response.headers["Cache-Control"] = settings.cache_control
+    return response
 
 
 @blueprint.after_request
