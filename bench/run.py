@@ -11,7 +11,9 @@ it starts every server on 127.0.0.1:
   pyoxigraph): ``oxigraph load`` (load time), then ``oxigraph serve --union-default-graph``;
 * ``rdflib-endpoint`` (FastAPI + rdflib, the pure-Python peer; installed into its own
   virtual environment under ~/.cache on first use) loading the N-Quads export at start;
-* ``virtuoso`` when ``virtuoso-t`` is installed: bulk-loaded from the export.
+* ``virtuoso`` when ``virtuoso-t`` is installed: bulk-loaded from the export;
+* on request (``--servers …,ftzkg→oxigraph`` or ``ftzkg→virtuoso``): ``ftzkg serve`` in
+  front of that server through its remote store, the scale-out setup.
 
 Then ``wrk`` (its own process, a fixed number of connections) runs each query for a fixed
 time against each server in turn, the servers' order rotating from query to query. It prints
@@ -145,6 +147,34 @@ def ftzkg_server(
     process, base, ready_seconds = start()
     try:
         yield Server(name, base + "/sparql", [process], load_seconds, ready_seconds)
+    finally:
+        external.stop_process(process)
+
+
+@contextlib.contextmanager
+def ftzkg_fronting(remote: Server, data_dir: Path) -> Iterator[Server]:
+    """``ftzkg serve --store sparql+…`` in front of another server: the scale-out setup."""
+    port = external.free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ftzkg")), "serve", "--port", str(port)],
+        env={
+            **os.environ,
+            "FTZKG_DATA_DIR": str(data_dir),
+            "FTZKG_STORE": "sparql+" + remote.query_url,
+            "FTZKG_MAX_ROWS": BIG_ROW_LIMIT,
+            "FTZKG_QUERY_TIMEOUT": "60",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/health", process)
+        yield Server(
+            f"ftzkg→{remote.name}", base + "/sparql", [process], None, time.monotonic() - started
+        )
     finally:
         external.stop_process(process)
 
@@ -327,6 +357,9 @@ def started_servers(names: list[str], data_dir: Path, work: Path) -> Iterator[li
                 servers.append(fresh_rdflib_endpoint())
             elif name == "virtuoso":
                 servers.append(stack.enter_context(virtuoso_server(export, work)))
+            elif name.startswith("ftzkg→"):
+                remote = next(server for server in servers if server.name == name[len("ftzkg→") :])
+                servers.append(stack.enter_context(ftzkg_fronting(remote, data_dir)))
         yield servers
 
 
@@ -339,6 +372,13 @@ def available(names: list[str]) -> list[str]:
         usable.append(name)
     if "ftzkg-nocache" in usable and "ftzkg" not in usable:
         usable.insert(usable.index("ftzkg-nocache"), "ftzkg")
+    for name in list(usable):  # a fronted server must run, and start first
+        if name.startswith("ftzkg→"):
+            remote = name[len("ftzkg→") :]
+            if remote not in usable:
+                usable.insert(usable.index(name), remote)
+            usable.remove(name)
+            usable.append(name)
     return usable
 
 
