@@ -1,12 +1,17 @@
-"""Shared fixtures: settings for tests, and finding the tools a test drives for real."""
+"""Shared fixtures: settings, the dataset in the real store and app, an independent reference
+store, and finding the tools a test drives for real."""
 
 from __future__ import annotations
 
 import os
 import shutil
 
+import pyoxigraph as ox
 import pytest
 from ftzkg.config import Settings, find_data_dir
+from ftzkg.dataset import dataset_sources, read_graph_quads
+from ftzkg.store import open_store
+from ftzkg.web import create_app
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -31,3 +36,31 @@ def require_tool(executable: str, install_hint: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="module")
+def store(settings):
+    """The repository's dataset in the real store, as `ftzkg serve` opens it."""
+    opened = open_store(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def app(settings, store):
+    return create_app(settings, store)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def reference(settings) -> ox.Store:
+    """The dataset loaded straight from its files into plain pyoxigraph: expected answers
+    computed independently of ftzkg's store, so no test hard-codes what the graph holds."""
+    loaded = ox.Store()
+    for source in dataset_sources(settings.data_dir):
+        loaded.extend(read_graph_quads(source, settings.base_iri))
+    return loaded

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
-from ftzkg.dataset import dataset_sources, read_graph_quads
+from ftzkg.dataset import dataset_sources
 from rdflib.compare import isomorphic
 from SPARQLWrapper import (
     CSV,
@@ -122,14 +122,6 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-@pytest.fixture(scope="module")
-def reference(data_dir) -> ox.Store:
-    loaded = ox.Store()
-    for source in dataset_sources(data_dir):
-        loaded.extend(read_graph_quads(source))
-    return loaded
 
 
 def reference_bytes(reference: ox.Store, query: str, result_format) -> bytes:  # type: ignore[no-untyped-def]

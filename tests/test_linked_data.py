@@ -32,23 +32,6 @@ XSS_LABEL = "</script><script>alert('xss')</script><b>bold</b>"
 
 
 @pytest.fixture(scope="module")
-def store(settings):
-    opened = open_store(settings)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture(scope="module")
-def app(settings, store):
-    return create_app(settings, store)
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def base(settings) -> str:
     return settings.base_iri
 

@@ -40,32 +40,6 @@ DIRECT = "application/sparql-query"
 JSON_RESULTS = "application/sparql-results+json"
 
 
-@pytest.fixture(scope="module")
-def store(settings):
-    opened = open_store(settings)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture(scope="module")
-def app(settings, store):
-    return create_app(settings, store)
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def reference(settings) -> ox.Store:
-    """The dataset loaded straight from its files into plain pyoxigraph."""
-    loaded = ox.Store()
-    for source in dataset_sources(settings.data_dir):
-        loaded.extend(read_graph_quads(source, settings.base_iri))
-    return loaded
-
-
 def reference_answer(reference: ox.Store, query: str, result_format) -> bytes:  # type: ignore[no-untyped-def]
     result = reference.query(query, use_default_graph_as_union=True)
     return result.serialize(format=result_format)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import pytest
 from ftzkg.store import open_store
 from ftzkg.web import create_app
 
@@ -13,13 +12,6 @@ LABELS = (
     "SELECT ?label WHERE { <https://w3id.org/ftzkg/id/area/harbin> rdfs:label ?label }"
 )
 JSON_RESULTS = "application/sparql-results+json"
-
-
-@pytest.fixture(scope="module")
-def store(settings):
-    opened = open_store(settings)
-    yield opened
-    opened.close()
 
 
 def client_for(settings, store, **changes):  # type: ignore[no-untyped-def]
