@@ -6,8 +6,9 @@ source text, so ``FTZKG_DATA_DIR=OUT ftzkg serve`` (and ``ftzkg validate``) read
 repository. A copy renames every resource that belongs to the report (the report, its text
 and segments, agreement, areas, people, posts, quotations…) and keeps the entities reports
 share (countries, provinces, cities, roles, fields), so joins fan in as they would across
-real reports; each copy passes the shapes because the real report does and only names
-change. About 1,000 triples per report: N=10, 100, 1000 give ~10k, ~100k, ~1M triples.
+real reports; those shared entities are described once (in the real report), so no triple
+repeats across graphs. Each copy passes the shapes because the real report does and only
+names change. About 1,000 triples per report: N=10, 100, 1000 give ~10k, ~100k, ~1M triples.
 """
 
 from __future__ import annotations
@@ -49,11 +50,20 @@ def rename(term, slug: str, number: int):  # type: ignore[no-untyped-def]
     return ox.NamedNode(f"{RESOURCES}{kind}/{local}-s{number:05d}{hash_sign}{fragment}")
 
 
+def is_shared(term: object) -> bool:
+    if not isinstance(term, ox.NamedNode) or not term.value.startswith(RESOURCES):
+        return False
+    return term.value[len(RESOURCES) :].partition("/")[0] in SHARED_KINDS
+
+
 def write_copy(report: list[ox.Triple], source_text: Path, out: Path, number: int) -> int:
+    """One copy: the report's triples renamed, less the shared entities' own descriptions
+    (those stay once, in the real report, so no triple is repeated across graphs)."""
     slug = synthetic_slug(number)
     triples = [
         ox.Triple(rename(t.subject, slug, number), t.predicate, rename(t.object, slug, number))
         for t in report
+        if not is_shared(t.subject)
     ]
     ox.serialize(triples, out / REPORTS_DIR / f"{slug}.ttl", ox.RdfFormat.N_TRIPLES)
     shutil.copyfile(source_text, out / SOURCES_DIR / f"{slug}.txt")
