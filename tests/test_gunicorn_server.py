@@ -8,6 +8,7 @@ changing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -68,9 +69,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, data_dir):
-    """``ftzkg serve`` on a free loopback port; yields its base URL and process."""
+@contextlib.contextmanager
+def running_server(log_dir: Path, data_dir: Path, **settings: str):
+    """``ftzkg serve`` on a free loopback port; yields its base URL and process, then stops it."""
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("FTZKG_")}
     environment.update(
@@ -81,7 +82,8 @@ def server(tmp_path_factory, data_dir):
         FTZKG_WORKERS="2",
         FTZKG_HTTP_THREADS="8",
     )
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    environment.update(settings)
+    log_path = log_dir / "server.log"
     ftzkg = Path(sys.executable).with_name("ftzkg")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -97,6 +99,12 @@ def server(tmp_path_factory, data_dir):
         yield base_url, process
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, data_dir):
+    with running_server(tmp_path_factory.mktemp("server"), data_dir) as running:
+        yield running
 
 
 def wait_until_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
@@ -456,3 +464,41 @@ def test_explosive_query_times_out_frees_its_cpu_and_others_are_served(server):
         pass
     assert idle_cpu <= 0.1, f"the server still used {idle_cpu:.2f} s of CPU per second"
     assert requests.get(f"{base_url}/health", timeout=5).status_code == 200
+
+
+def test_sigterm_lets_an_in_flight_query_finish_then_the_server_exits(
+    tmp_path, data_dir, reference
+):
+    # Two patterns crossed eight times: a few seconds of work, well inside the timeout.
+    slow_count = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . VALUES ?k { 1 2 3 4 5 6 7 8 } }"
+    )
+    triples = len(
+        list(reference.query("SELECT * WHERE { ?s ?p ?o }", use_default_graph_as_union=True))
+    )
+    with running_server(tmp_path, data_dir, FTZKG_QUERY_TIMEOUT="60") as (base_url, process):
+        outcome: dict[str, object] = {}
+
+        def send_slow_query() -> None:
+            response = requests.get(
+                f"{base_url}/sparql",
+                params={"query": slow_count},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=60,
+            )
+            outcome.update(status=response.status_code, body=response.json())
+
+        in_flight = threading.Thread(target=send_slow_query)
+        in_flight.start()
+        time.sleep(0.5)
+        assert in_flight.is_alive(), "the query was still running when the server was told to stop"
+        process.send_signal(signal.SIGTERM)
+        in_flight.join(timeout=60)
+        process.wait(timeout=30)
+
+    assert outcome["status"] == 200
+    count = int(outcome["body"]["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
+    assert count == triples * triples * 8
+    assert process.returncode == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base_url}/health", timeout=2)
