@@ -32,7 +32,7 @@ format: $(BIN)/ftzkg
 
 # pytest exits 5 when it collected no test: that is a failure here, as any non-zero exit is.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 conformance: $(BIN)/ftzkg
 	$(BIN)/python -m pytest -q -rfEs -m conformance tests/conformance
