@@ -137,7 +137,11 @@ def ftzkg_server(
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/health", process)
+        try:
+            wait_for(base + "/health", process)
+        except BaseException:  # interrupted or failed while starting: do not leave it behind
+            external.stop_process(process)
+            raise
         return process, base, time.monotonic() - started
 
     load_seconds = None
