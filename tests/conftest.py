@@ -24,7 +24,9 @@ def data_dir():
 @pytest.fixture(scope="session")
 def settings(data_dir) -> Settings:
     """Settings as `make run` would use them, minus the environment of the developer."""
-    return Settings.from_env({}, data_dir=data_dir, workers=2, query_timeout=5.0)
+    return Settings.from_env(
+        {}, data_dir=data_dir, workers=2, query_timeout=5.0, validation_cache="off"
+    )
 
 
 def require_tool(executable: str, install_hint: str) -> str:

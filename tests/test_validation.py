@@ -217,3 +217,45 @@ def test_the_graphs_still_conform_after_a_round_trip_through_the_store(validator
             store.extend(read_graph_quads(source))
     result = validator.check_quads(store.quads_for_pattern(None, None, None, None))
     assert result.conforms, result.text
+
+
+def test_a_conforming_verdict_is_remembered_for_the_same_files(settings, tmp_path) -> None:
+    remembering = settings.with_changes(validation_cache=str(tmp_path / "verdicts"))
+    first = validate_dataset(remembering)
+    again = validate_dataset(remembering)
+    assert first.conforms and not first.remembered
+    assert again.conforms and again.remembered
+    assert again.graph_counts == first.graph_counts
+    assert "validated before" in again.text
+
+
+def test_a_changed_file_is_validated_again_and_its_violation_found(settings, tmp_path) -> None:
+    data_dir = copy_data_dir(settings.data_dir, tmp_path / "data")
+    remembering = settings.with_changes(
+        data_dir=data_dir, validation_cache=str(tmp_path / "verdicts")
+    )
+    assert validate_dataset(remembering).conforms
+    report = next((data_dir / "graph" / "reports").glob("*.ttl"))
+    report.write_text(
+        report.read_text()
+        + "\n<https://w3id.org/ftzkg/id/area/nowhere> a "
+        + "<https://w3id.org/ftzkg/ontology#FreeTradeZoneArea> .\n"
+    )
+    changed = validate_dataset(remembering)
+    assert not changed.remembered
+    assert not changed.conforms
+
+
+def test_a_failing_verdict_is_never_remembered(settings, tmp_path) -> None:
+    data_dir = copy_data_dir(settings.data_dir, tmp_path / "data")
+    report = next((data_dir / "graph" / "reports").glob("*.ttl"))
+    report.write_text(
+        report.read_text()
+        + "\n<https://w3id.org/ftzkg/id/area/nowhere> a "
+        + "<https://w3id.org/ftzkg/ontology#FreeTradeZoneArea> .\n"
+    )
+    remembering = settings.with_changes(
+        data_dir=data_dir, validation_cache=str(tmp_path / "verdicts")
+    )
+    assert not validate_dataset(remembering).conforms
+    assert not validate_dataset(remembering).remembered

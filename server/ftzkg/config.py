@@ -52,6 +52,9 @@ class Settings:
     store_graph_store_url: str | None = None
     store_token: str | None = None
     reload_data: bool = False
+    # Where verdicts on unchanged data files are remembered (None: ~/.cache/ftzkg/validated);
+    # "off" as FTZKG_VALIDATION_CACHE validates in full at every start.
+    validation_cache: str | None = None
     # The default graph of a query that names no graphs: the union of the named graphs (the
     # product), or the store's own default graph (the W3C test suites need that).
     default_graph_as_union: bool = True

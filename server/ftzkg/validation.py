@@ -8,13 +8,21 @@ and the same readable report. Two checks run:
 * pyshacl, with RDFS inference over the ontology, against ``shapes/ftz-shapes.ttl``;
 * an OWL RL closure (owlrl) of ontology plus data, which must put nothing in ``owl:Nothing``
   and report no inconsistency (a resource both a person and an area, say).
+
+Both are slow on large data (a minute at 100k triples), and their verdict depends only on the
+files and this code, so a conforming verdict is remembered under a fingerprint of the files'
+contents: a restart with unchanged files does not validate again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import owlrl
 import pyoxigraph as ox
@@ -23,6 +31,7 @@ import rdflib
 from owlrl.Namespaces import ERRNS
 from rdflib.namespace import OWL, RDF, SH
 
+from ftzkg import __version__
 from ftzkg.config import CANONICAL_BASE_IRI, ConfigurationError, Settings
 from ftzkg.dataset import GraphSource, dataset_sources, read_graph_quads
 from ftzkg.namespaces import all_prefixes, compact
@@ -66,6 +75,7 @@ class ValidationResult:
     inconsistencies: list[str] = field(default_factory=list)
     graph_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    remembered: bool = False  # the same files were found conforming before: not re-checked
 
     @property
     def conforms(self) -> bool:
@@ -78,7 +88,12 @@ class ValidationResult:
             lines = [f"{count:>8} triples  {iri}" for iri, count in self.graph_counts.items()]
             total = sum(self.graph_counts.values())
             lines.append(f"{total:>8} triples  in {len(self.graph_counts)} named graphs")
-            lines.append(f"conforms to the shapes and OWL RL-consistent ({self.seconds:.1f} s)")
+            how = (
+                "these very files were validated before; FTZKG_VALIDATION_CACHE=off re-checks"
+                if self.remembered
+                else f"{self.seconds:.1f} s"
+            )
+            lines.append(f"conforms to the shapes and OWL RL-consistent ({how})")
             return "\n".join(lines)
         lines = [f"{len(self.violations)} SHACL violation(s):"] if self.violations else []
         lines.extend(violation.describe() for violation in self.violations)
@@ -235,10 +250,16 @@ def _identifier(term: rdflib.term.Node | None) -> str:
 def validate_dataset(settings: Settings) -> ValidationResult:
     """Validate every graph of the dataset (ontology, reports, link sets) together.
 
-    The server calls this at start-up; ``ftzkg validate`` prints its ``text``.
+    The server calls this at start-up; ``ftzkg validate`` prints its ``text``. A conforming
+    verdict on the very same files is reused (see the module's docstring).
     """
     started = time.perf_counter()
-    graphs = {source: load_source(source) for source in dataset_sources(settings.data_dir)}
+    sources = dataset_sources(settings.data_dir)
+    remembered_at = _verdict_path(settings, sources)
+    if remembered_at is not None and remembered_at.is_file():
+        counts = json.loads(remembered_at.read_text())
+        return ValidationResult(graph_counts=counts, remembered=True)
+    graphs = {source: load_source(source) for source in sources}
     # Counted before validating: pyshacl adds to the shapes graph it is given.
     graph_counts = {source.iri(settings.base_iri): len(graph) for source, graph in graphs.items()}
     validator = Validator.from_graphs(graphs)
@@ -249,4 +270,33 @@ def validate_dataset(settings: Settings) -> ValidationResult:
     result = validator.check(data)
     result.graph_counts = graph_counts
     result.seconds = time.perf_counter() - started
+    if result.conforms and remembered_at is not None:
+        _remember_verdict(remembered_at, graph_counts)
     return result
+
+
+def _verdict_path(settings: Settings, sources: list[GraphSource]) -> Path | None:
+    """Where a conforming verdict on exactly these files (and this code) is kept, if anywhere."""
+    if settings.validation_cache == "off":
+        return None
+    folder = Path(settings.validation_cache or _default_cache_folder())
+    digest = hashlib.sha256(f"{__version__}\n{settings.base_iri}\n".encode())
+    for source in sources:
+        digest.update(f"{source.kind}/{source.slug}:{source.content_hash()}\n".encode())
+    return folder / f"{digest.hexdigest()}.json"
+
+
+def _default_cache_folder() -> Path:
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache_home) / "ftzkg" / "validated"
+
+
+def _remember_verdict(path: Path, graph_counts: dict[str, int]) -> None:
+    """Write atomically; a cache that cannot be written only costs the next start time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(graph_counts))
+        partial.replace(path)
+    except OSError:
+        pass
