@@ -13,6 +13,7 @@ and column.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -198,6 +199,9 @@ def _opens_expression(tokens: list[Token], brackets: list[str]) -> bool:
     return not brackets and previous.text != "{"
 
 
+# The same text is analysed by the protocol layer and again by the store, and analysts
+# resend the same queries: remembering the last few answers keeps the lexer off the hot path.
+@functools.lru_cache(maxsize=256)
 def analyse(text: str) -> SparqlText:
     """Read the form, SERVICE clauses, LOAD sources and dataset clauses of a SPARQL text.
 
