@@ -584,6 +584,13 @@ def test_service_description_lists_the_named_graphs_of_the_store(client, store):
     assert names, "the dataset has named graphs"
 
 
+def test_service_description_carries_the_dataset_version(client, store):
+    description = service_description(client)
+    (dataset,) = description.objects(None, SD.defaultDataset)
+    assert description.value(dataset, rdflib.OWL.versionInfo) == rdflib.Literal(str(store.version))
+    assert client.get("/health").get_json()["dataset_version"] == store.version
+
+
 def test_service_description_lists_every_result_format(client):
     description = service_description(client, "application/rdf+xml")
     formats = set(description.objects(None, SD.resultFormat))

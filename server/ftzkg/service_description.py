@@ -15,6 +15,7 @@ from ftzkg.store import Store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
+OWL_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 ENTAILMENT_NS = "http://www.w3.org/ns/entailment/"
 
@@ -40,6 +41,8 @@ def service_description_triples(
         ox.Triple(service, _sd("defaultEntailmentRegime"), ox.NamedNode(ENTAILMENT_NS + "Simple")),
         ox.Triple(service, _sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, _sd("Dataset")),
+        # The dataset version every accepted write bumps, as in /health and the ETags.
+        ox.Triple(dataset, ox.NamedNode(OWL_VERSION_INFO), ox.Literal(str(store.version))),
         ox.Triple(dataset, _sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, _sd("Graph")),
     ]
