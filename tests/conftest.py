@@ -3,8 +3,10 @@ store, and finding the tools a test drives for real."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -66,3 +68,23 @@ def reference(settings) -> ox.Store:
     for source in dataset_sources(settings.data_dir):
         loaded.extend(read_graph_quads(source, settings.base_iri))
     return loaded
+
+
+def copy_data_dir(source: Path, target: Path) -> Path:
+    """A writable copy of a data folder (ontology, shapes, graphs), for tests that change it."""
+    for folder in ("ontology", "shapes", "graph"):
+        shutil.copytree(Path(source) / folder, Path(target) / folder)
+    return Path(target)
+
+
+def data_dir_with_hostile_label(source: Path, target: Path, label: str) -> Path:
+    """The real data plus one resource whose English label is ``label`` (markup, a script),
+    linked from Harbin's page, to prove pages render data as text."""
+    copy = copy_data_dir(source, target)
+    (copy / "graph" / "links" / "hostile.ttl").write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f"<https://w3id.org/ftzkg/id/test/hostile> rdfs:label {json.dumps(label)}@en ;\n"
+        "    rdfs:seeAlso <https://w3id.org/ftzkg/id/city/harbin> .\n",
+        encoding="utf-8",
+    )
+    return copy

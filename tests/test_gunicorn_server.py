@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
+from conftest import copy_data_dir
 from ftzkg.dataset import dataset_sources
 from rdflib.compare import isomorphic
 from SPARQLWrapper import (
@@ -150,8 +150,7 @@ def described_subject(reference: ox.Store) -> str:
 
 
 def test_serve_refuses_invalid_data_and_prints_the_report(tmp_path, data_dir):
-    for folder in ("ontology", "shapes", "graph"):
-        shutil.copytree(data_dir / folder, tmp_path / folder)
+    copy_data_dir(data_dir, tmp_path)
     (tmp_path / "graph" / "links" / "broken.ttl").write_text(
         "<https://w3id.org/ftzkg/id/area/nowhere>"
         " a <https://w3id.org/ftzkg/ontology#FreeTradeZoneArea> .\n"

@@ -9,13 +9,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import shutil
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import data_dir_with_hostile_label
 from ftzkg.config import Settings
 from ftzkg.formats import GRAPH, formats_for
 from ftzkg.store import open_store
@@ -279,15 +279,7 @@ def test_pages_carry_a_content_security_policy_and_nosniff(client):
 @pytest.fixture(scope="module")
 def hostile_client(tmp_path_factory, data_dir, settings):
     """An app over a copy of the data plus a graph whose label holds markup and a script."""
-    copy = tmp_path_factory.mktemp("hostile-data")
-    for folder in ("ontology", "shapes", "graph"):
-        shutil.copytree(Path(data_dir) / folder, copy / folder)
-    (copy / "graph" / "links" / "hostile.ttl").write_text(
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        f"<https://w3id.org/ftzkg/id/test/hostile> rdfs:label {json.dumps(XSS_LABEL)}@en ;\n"
-        "    rdfs:seeAlso <https://w3id.org/ftzkg/id/city/harbin> .\n",
-        encoding="utf-8",
-    )
+    copy = data_dir_with_hostile_label(data_dir, tmp_path_factory.mktemp("hostile-data"), XSS_LABEL)
     hostile_settings = settings.with_changes(data_dir=copy)
     hostile_store = open_store(hostile_settings)
     yield create_app(hostile_settings, hostile_store).test_client()

@@ -7,13 +7,11 @@ pointed at ``/usr/bin/chromium``). The server is the real app on a real socket o
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from conftest import data_dir_with_hostile_label, require_tool
 from ftzkg.store_reading import select
 from ftzkg.web.ui import read_example_queries
 from linked_data_server import running_app
@@ -52,15 +50,8 @@ def chromium():
 @pytest.fixture(scope="module")
 def hostile_settings(tmp_path_factory, data_dir, settings):
     """The real data plus one resource whose label is markup, linked to Harbin."""
-    copy = tmp_path_factory.mktemp("browser-data")
-    for folder in ("ontology", "shapes", "graph"):
-        shutil.copytree(Path(data_dir) / folder, copy / folder)
-    (copy / "graph" / "links" / "hostile.ttl").write_text(
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        f"<https://w3id.org/ftzkg/id/test/hostile> rdfs:label {json.dumps(HOSTILE_LABEL)}@en ;\n"
-        "    rdfs:seeAlso <https://w3id.org/ftzkg/id/city/harbin> .\n",
-        encoding="utf-8",
-    )
+    target = tmp_path_factory.mktemp("browser-data")
+    copy = data_dir_with_hostile_label(data_dir, target, HOSTILE_LABEL)
     return settings.with_changes(data_dir=copy, max_rows=MAX_ROWS, query_timeout=QUERY_TIMEOUT)
 
 

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
-from conftest import require_tool
+from conftest import copy_data_dir, require_tool
 from ftzkg.config import Settings
 from ftzkg.dataset import dataset_sources, read_graph_quads
 from ftzkg.validation import Validator, load_source, validate_dataset
@@ -169,12 +169,6 @@ def test_cli_validate_passes_and_prints_the_triple_counts(settings) -> None:
         r"^\s+\d+ triples  https://w3id.org/ftzkg/graph/ontology$", completed.stdout, re.M
     )
     assert "conforms" in completed.stdout
-
-
-def copy_data_dir(source: Path, target: Path) -> Path:
-    for folder in ("ontology", "shapes", "graph"):
-        shutil.copytree(source / folder, target / folder)
-    return target
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
