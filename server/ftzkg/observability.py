@@ -21,6 +21,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import (
@@ -139,20 +140,39 @@ def finish_request(response: Response) -> Response:
             metrics.rejected_writes.labels(str(status)).inc()
         else:
             metrics.accepted_writes.inc()
+    log_request(request_id, request.method, request.path, status, duration, operation_hash)
+    return response
+
+
+def log_request(
+    request_id: str,
+    method: str,
+    path: str,
+    status: int,
+    duration: float,
+    query_hash: Callable[[], str | None],
+) -> None:
+    """Write the request's JSON log line; the hash is only computed when the line is kept."""
+    if not request_log.isEnabledFor(logging.INFO):
+        return
     request_log.info(
         json.dumps(
             {
                 "id": request_id,
-                "method": request.method,
-                "path": request.path,
+                "method": method,
+                "path": path,
                 "status": status,
                 "duration_ms": round(duration * 1000, 2),
-                "query_hash": operation_hash(),
+                "query_hash": query_hash(),
             },
             separators=(",", ":"),
         )
     )
-    return response
+
+
+def text_hash(text: str) -> str:
+    """A short hash of a query or update text, to group log lines by operation."""
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
 
 
 def operation_hash() -> str | None:
@@ -167,9 +187,7 @@ def operation_hash() -> str | None:
             text = request.form.get("query") or request.form.get("update")
         else:
             text = body.decode("utf-8", "replace") if body else None
-    if not text:
-        return None
-    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
+    return text_hash(text) if text else None
 
 
 @blueprint.route("/metrics")

@@ -189,53 +189,12 @@ class EmbeddedStore(Store):
                 _load_source(self._handle, source, settings.base_iri, bulk=False)
             self._version = 1
         else:
-            self._version = self._open_on_disk(self._path)
+            self._version = open_on_disk(self._path, settings)
             self._handle = ox.Store.read_only(str(self._path))
         self._facts = self._read_facts()
         self._pool = self._start_pool()
 
     # -- opening and loading ---------------------------------------------------------------
-
-    def _open_on_disk(self, path: Path) -> int:
-        """Open (creating or completing) the on-disk store; return its dataset version.
-
-        The metadata graph is written last by a load: a store without it, or with a load
-        still marked pending (the process was killed while loading), is loaded again from
-        the files, replacing what a cut load left; so a kill leaves nothing or everything.
-        """
-        primary = ox.Store(str(path))
-        try:
-            version, pending, recorded = _read_metadata(primary)
-            if version is None or pending or self.settings.reload_data:
-                version = (version or 0) + 1
-                self._load_files(primary, version, recorded)
-            primary.flush()
-        except OSError as error:
-            raise Unavailable(f"cannot open the store at {path}: {error}") from None
-        finally:
-            del primary
-        return version
-
-    def _load_files(self, primary: ox.Store, version: int, recorded: dict[str, str]) -> None:
-        sources = dataset_sources(self.settings.data_dir)
-        graph_iris = [source.iri(self.settings.base_iri) for source in sources]
-        _run_update(
-            primary,
-            f"INSERT DATA {{ {_IN_METADATA} {{ {_META_STORE} {_META_LOAD_PENDING} true }} }}",
-        )
-        for iri in {*recorded, *graph_iris}:
-            primary.remove_graph(ox.NamedNode(iri))
-        for source in sources:
-            _load_source(primary, source, self.settings.base_iri, bulk=True)
-        hashes = {source.iri(self.settings.base_iri): source.content_hash() for source in sources}
-        metadata = " ".join(
-            f'<{iri}> {_META_SOURCE_HASH} "{digest}" .' for iri, digest in hashes.items()
-        )
-        _run_update(
-            primary,
-            f"DROP SILENT GRAPH <{METADATA_GRAPH}> ; INSERT DATA {{ GRAPH <{METADATA_GRAPH}> "
-            f"{{ {_META_STORE} {_META_VERSION} {version} . {metadata} }} }}",
-        )
 
     def changed_sources(self) -> list[str]:
         """Graphs whose data file changed since it was loaded into the on-disk store.
@@ -520,6 +479,79 @@ def _load_source(store: ox.Store, source: GraphSource, base_iri: str, bulk: bool
             store.load(path=source.path, format=ox.RdfFormat.TURTLE, to_graph=graph)
     except SyntaxError as error:
         raise BadRequest(f"{source.path}: {error}") from None
+
+
+def open_on_disk(path: Path, settings: Settings) -> int:
+    """Open (creating or completing) the on-disk store; return its dataset version.
+
+    The metadata graph is written last by a load: a store without it, or with a load
+    still marked pending (the process was killed while loading), is loaded again from
+    the files, replacing what a cut load left; so a kill leaves nothing or everything.
+    """
+    if not settings.reload_data:
+        loaded_version = _loaded_version(path)
+        if loaded_version is not None:
+            # Read-only: several HTTP workers may open a loaded store at the same time.
+            return loaded_version
+    primary = ox.Store(str(path))
+    try:
+        version, pending, recorded = _read_metadata(primary)
+        if version is None or pending or settings.reload_data:
+            version = (version or 0) + 1
+            _load_files(primary, settings, version, recorded)
+        primary.flush()
+    except OSError as error:
+        raise Unavailable(f"cannot open the store at {path}: {error}") from None
+    finally:
+        del primary
+    return version
+
+
+def _load_files(
+    primary: ox.Store, settings: Settings, version: int, recorded: dict[str, str]
+) -> None:
+    sources = dataset_sources(settings.data_dir)
+    graph_iris = [source.iri(settings.base_iri) for source in sources]
+    _run_update(
+        primary,
+        f"INSERT DATA {{ {_IN_METADATA} {{ {_META_STORE} {_META_LOAD_PENDING} true }} }}",
+    )
+    for iri in {*recorded, *graph_iris}:
+        primary.remove_graph(ox.NamedNode(iri))
+    for source in sources:
+        _load_source(primary, source, settings.base_iri, bulk=True)
+    hashes = {source.iri(settings.base_iri): source.content_hash() for source in sources}
+    metadata = " ".join(
+        f'<{iri}> {_META_SOURCE_HASH} "{digest}" .' for iri, digest in hashes.items()
+    )
+    _run_update(
+        primary,
+        f"DROP SILENT GRAPH <{METADATA_GRAPH}> ; INSERT DATA {{ GRAPH <{METADATA_GRAPH}> "
+        f"{{ {_META_STORE} {_META_VERSION} {version} . {metadata} }} }}",
+    )
+
+
+def _loaded_version(path: Path) -> int | None:
+    """The version of a completely loaded on-disk store, or None if it needs (re)loading."""
+    if not path.is_dir() or not any(path.iterdir()):
+        return None
+    try:
+        version, pending, _ = _read_metadata(ox.Store.read_only(str(path)))
+    except OSError:
+        return None
+    return None if pending else version
+
+
+def prepare_store(settings: Settings) -> Settings:
+    """Load an on-disk store once, before the HTTP workers start; the settings they get.
+
+    Each gunicorn worker opens the store itself; loading (or reloading) first, in the
+    launching process, lets them all find it loaded and open it read-only side by side.
+    """
+    if settings.store is None or is_remote_store(settings.store):
+        return settings
+    open_on_disk(Path(settings.store), settings)
+    return settings.with_changes(reload_data=False)
 
 
 def _read_metadata(store: ox.Store) -> tuple[int | None, bool, dict[str, str]]:

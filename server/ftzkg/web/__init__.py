@@ -61,4 +61,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app.register_blueprint(publication.blueprint)
     update.register_write_routes(app, settings, store)
     register_observability(app, settings)
+    if result_cache is not None and not settings.rate_limit:
+        # Rate limits count every request in Flask, so a limited server replays nothing.
+        from ftzkg.observability import METRICS_KEY
+        from ftzkg.web.repeat_answers import RepeatAnswers
+
+        app.wsgi_app = RepeatAnswers(  # type: ignore[method-assign]
+            app.wsgi_app, store, app.extensions[METRICS_KEY], settings.cache_max_bytes
+        )
     return app
