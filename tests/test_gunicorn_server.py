@@ -501,3 +501,49 @@ def test_sigterm_lets_an_in_flight_query_finish_then_the_server_exits(
     assert process.returncode == 0
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base_url}/health", timeout=2)
+
+
+def direct_children(pid: int) -> list[int]:
+    return [child for child in process_tree(pid) if _parent(child) == pid]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def ask_labels_as_tsv(base_url: str, times: int, answers: list[tuple[int, bytes]]) -> None:
+    for _ in range(times):
+        response = requests.get(
+            f"{base_url}/sparql",
+            params={"query": SELECT_LABELS},
+            headers={"Accept": "text/tab-separated-values"},
+            timeout=30,
+        )
+        answers.append((response.status_code, response.content))
+
+
+def test_two_http_workers_share_one_on_disk_store(tmp_path, data_dir, reference):
+    """Read-only servers run several gunicorn workers; an on-disk store is loaded once, first."""
+    store = tmp_path / "store"
+    expected = reference_bytes(reference, SELECT_LABELS, ox.QueryResultsFormat.TSV)
+    for start in ("first start loads the store", "restart opens it as it is"):
+        with running_server(tmp_path, data_dir, FTZKG_STORE=str(store), FTZKG_HTTP_WORKERS="2") as (
+            base_url,
+            process,
+        ):
+            assert len(direct_children(process.pid)) == 2, start
+            answers: list[tuple[int, bytes]] = []
+            clients = [
+                threading.Thread(target=ask_labels_as_tsv, args=(base_url, 10, answers))
+                for _ in range(6)
+            ]
+            for client in clients:
+                client.start()
+            for client in clients:
+                client.join()
+            assert len(answers) == 60, start
+            assert all(status == 200 for status, _ in answers), start
+            assert {body for _, body in answers} == {expected}, start
