@@ -547,3 +547,28 @@ def test_two_http_workers_share_one_on_disk_store(tmp_path, data_dir, reference)
             assert len(answers) == 60, start
             assert all(status == 200 for status, _ in answers), start
             assert {body for _, body in answers} == {expected}, start
+
+
+@pytest.mark.parametrize("request_log", ["true", "false"])
+def test_request_log_lines_reach_the_server_log(tmp_path, data_dir, request_log):
+    with running_server(tmp_path, data_dir, FTZKG_REQUEST_LOG=request_log) as (base_url, _):
+        for request_id in ("log-check-first", "log-check-repeat"):  # the second is replayed
+            response = requests.get(
+                f"{base_url}/sparql",
+                params={"query": ASK_LABELS},
+                headers={"Accept": "application/sparql-results+json", "X-Request-Id": request_id},
+                timeout=10,
+            )
+            assert response.headers["X-Request-Id"] == request_id
+    lines = [
+        json.loads(line)
+        for line in (tmp_path / "server.log").read_text().splitlines()
+        if line.startswith('{"id":"log-check-')
+    ]
+    if request_log == "false":
+        assert lines == []
+    else:
+        assert [(line["id"], line["status"], line["path"]) for line in lines] == [
+            ("log-check-first", 200, "/sparql"),
+            ("log-check-repeat", 200, "/sparql"),
+        ]

@@ -80,6 +80,8 @@ class Settings:
     write_token_file: Path | None = None
     # Where accepted writes are appended as JSON lines; None: the "ftzkg.audit" logger.
     audit_log: Path | None = None
+    # One JSON line per request on stderr (``ftzkg serve``); off saves ~10 µs a request.
+    request_log: bool = True
     # flask-limiter limits per client address, e.g. "120/minute;2000/hour"; None: off.
     rate_limit: str | None = None
     service_allowlist: tuple[str, ...] = ()

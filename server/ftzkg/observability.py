@@ -83,6 +83,22 @@ class Metrics:
         )
 
 
+def send_logs_to_stderr(settings: Settings) -> None:
+    """Write ftzkg's INFO records (audit entries, request lines) to stderr, one per line.
+
+    gunicorn configures only its own loggers; without this, records below WARNING on the
+    ``ftzkg`` loggers would be dropped by Python's default configuration.
+    """
+    logger = logging.getLogger("ftzkg")
+    if not any(getattr(handler, "ftzkg_stderr", False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.ftzkg_stderr = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    request_log.setLevel(logging.INFO if settings.request_log else logging.WARNING)
+
+
 def register_observability(app: Flask, settings: Settings) -> None:
     """Install request ids, the request log, ``/metrics`` and (if configured) rate limits."""
     metrics = Metrics()

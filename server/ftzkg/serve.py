@@ -27,6 +27,7 @@ from gunicorn.app.base import BaseApplication
 
 from ftzkg.config import Settings
 from ftzkg.errors import ValidationFailed
+from ftzkg.observability import send_logs_to_stderr
 from ftzkg.store import prepare_store
 from ftzkg.web import EXTENSION_KEY, create_app
 
@@ -47,6 +48,7 @@ class FtzkgServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Flask:
+        send_logs_to_stderr(self.settings)
         return create_app(self.settings)
 
 
