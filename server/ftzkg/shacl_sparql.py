@@ -1,0 +1,379 @@
+"""SHACL Core shapes compiled into SPARQL queries that pyoxigraph evaluates.
+
+pyshacl walks the data node by node in Python: a minute at 100k triples, hours at 1M. The
+same constraints written as SPARQL are set operations Oxigraph evaluates in Rust, in well
+under a second each at 1M triples, and independent queries run on several cores at once
+(pyoxigraph releases the GIL while it evaluates).
+
+The compiler covers the SHACL Core subset the project's shapes use (listed in
+``SUPPORTED``); any other constraint, target or parameter raises ``UnsupportedShapes``, and
+the caller falls back to pyshacl: a shape is never skipped silently. Each query returns the
+focus nodes (and values) that violate one constraint of one shape, with the same focus
+node, source shape, constraint component and path pyshacl reports.
+
+Focus nodes are collected first into a private named graph (``TARGETS``): every query then
+starts from a cheap index scan instead of re-deriving the targets, and a partial re-check
+restricts the targets to the nodes that can have changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF, RDFS, SH
+
+from ftzkg.schema_closure import Schema
+
+TARGETS = ox.NamedNode("urn:ftzkg:validation:targets")
+CANDIDATES = ox.NamedNode("urn:ftzkg:validation:candidates")
+TARGET_OF = "urn:ftzkg:validation:target-of"
+CANDIDATE = "urn:ftzkg:validation:candidate"
+# Parameters that describe a shape for people; they never change a verdict.
+DESCRIPTIVE = {
+    RDF.type,
+    SH.name,
+    SH.description,
+    SH.message,
+    SH.order,
+    SH.group,
+    RDFS.label,
+    RDFS.comment,
+}
+SUPPORTED = {
+    SH.targetClass, SH.property, SH.path, SH.minCount, SH.maxCount, SH["class"], SH.datatype,
+    SH.nodeKind, SH.pattern, SH.flags, SH.minInclusive, SH.minLength, SH.lessThan,
+    SH.uniqueLang, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+    SH["or"], SH.languageIn, SH.severity, SH.deactivated,
+}  # fmt: skip
+NODE_KINDS = {
+    SH.IRI: "isIRI(?v)",
+    SH.BlankNode: "isBlank(?v)",
+    SH.Literal: "isLiteral(?v)",
+    SH.BlankNodeOrIRI: "!isLiteral(?v)",
+    SH.BlankNodeOrLiteral: "!isIRI(?v)",
+    SH.IRIOrLiteral: "!isBlank(?v)",
+}
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class UnsupportedShapes(Exception):
+    """The shapes use SHACL this compiler does not translate; use pyshacl instead."""
+
+
+@dataclass(frozen=True)
+class ShapeCheck:
+    """One constraint of one shape as a query selecting ``?focus`` (and maybe ``?value``).
+
+    ``ill_typed_datatype`` is set for ``sh:datatype``: well-formedness of a literal's lexical
+    form is judged in Python (as pyshacl does, through rdflib) on the distinct literals
+    ``literals_query`` returns, because SPARQL has no test for it.
+    """
+
+    query: str
+    shape: rdflib.term.Node
+    component: rdflib.URIRef
+    path: rdflib.term.Node | None
+    message: str
+    literals_query: str = ""
+    ill_typed_datatype: str = ""
+
+
+@dataclass(frozen=True)
+class ShapeResult:
+    """A violation as found: terms from the data, the shape and path from the shapes."""
+
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    check: ShapeCheck
+
+
+def _iri(term: rdflib.term.Node) -> str:
+    if not isinstance(term, rdflib.URIRef):
+        raise UnsupportedShapes(f"expected an IRI in the shapes, found {term!r}")
+    return f"<{term}>"
+
+
+def _literal(term: rdflib.term.Node) -> str:
+    if not isinstance(term, rdflib.Literal):
+        raise UnsupportedShapes(f"expected a literal in the shapes, found {term!r}")
+    return term.n3()
+
+
+def _string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+class ShapeCompiler:
+    """Turns the shapes graph into target rules and ``ShapeCheck`` queries."""
+
+    def __init__(self, shapes: rdflib.Graph) -> None:
+        self.shapes = shapes
+        self.shape_ids: dict[rdflib.term.Node, str] = {}
+        # What the checks read: inference need only write these types and properties.
+        self.classes: set[str] = set()
+        self.predicates: set[str] = set()
+
+    def shape_id(self, shape: rdflib.term.Node) -> str:
+        """A stable IRI naming a (maybe anonymous) shape inside the scratch store."""
+        if shape not in self.shape_ids:
+            self.shape_ids[shape] = f"<urn:ftzkg:validation:shape:{len(self.shape_ids)}>"
+        return self.shape_ids[shape]
+
+    def path(self, node: rdflib.term.Node) -> str:
+        """A SHACL property path as a SPARQL property path (same values, distinct)."""
+        if isinstance(node, rdflib.URIRef):
+            self.predicates.add(str(node))
+            return f"<{node}>"
+        if (node, RDF.first, None) in self.shapes:
+            items = list(rdflib.collection.Collection(self.shapes, node))
+            return "(" + "/".join(self.path(item) for item in items) + ")"
+        forms = {
+            SH.inversePath: "^({})",
+            SH.zeroOrMorePath: "({})*",
+            SH.oneOrMorePath: "({})+",
+            SH.zeroOrOnePath: "({})?",
+        }
+        for predicate, form in forms.items():
+            inner = self.shapes.value(node, predicate)
+            if inner is not None:
+                return form.format(self.path(inner))
+        alternatives = self.shapes.value(node, SH.alternativePath)
+        if alternatives is not None:
+            items = list(rdflib.collection.Collection(self.shapes, alternatives))
+            return "(" + "|".join(self.path(item) for item in items) + ")"
+        raise UnsupportedShapes(f"a property path the compiler does not know: {node!r}")
+
+    def compile(self) -> tuple[dict[str, set[str]], list[ShapeCheck]]:
+        """(shape id → target classes, checks). Raises ``UnsupportedShapes``."""
+        targets: dict[str, set[str]] = {}
+        checks: list[ShapeCheck] = []
+        for shape in sorted(set(self.shapes.subjects(SH.targetClass, None)), key=str):
+            for predicate in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+                if (shape, predicate, None) in self.shapes:
+                    raise UnsupportedShapes(f"{shape}: {predicate} targets")
+            if self._deactivated(shape):
+                continue
+            shape_id = self.shape_id(shape)
+            targets[shape_id] = {str(cls) for cls in self.shapes.objects(shape, SH.targetClass)}
+            self.classes |= targets[shape_id]
+            focus = f"GRAPH {TARGETS} {{ ?focus <{TARGET_OF}> {shape_id} }}"
+            checks.extend(self.shape_checks(shape, focus))
+        implicit = set(self.shapes.subjects(RDF.type, RDFS.Class)) & (
+            set(self.shapes.subjects(RDF.type, SH.NodeShape))
+            | set(self.shapes.subjects(RDF.type, SH.PropertyShape))
+        )
+        if implicit:
+            raise UnsupportedShapes("shapes that are also classes (implicit class targets)")
+        return targets, checks
+
+    def _deactivated(self, shape: rdflib.term.Node) -> bool:
+        return bool(self.shapes.value(shape, SH.deactivated, default=rdflib.Literal(False)))
+
+    def shape_checks(self, shape: rdflib.term.Node, focus: str) -> Iterator[ShapeCheck]:
+        """The checks of ``shape`` for the focus nodes ``focus`` binds to ``?focus``."""
+        for predicate in set(self.shapes.predicates(shape, None)):
+            if predicate not in SUPPORTED and predicate not in DESCRIPTIVE:
+                raise UnsupportedShapes(f"{shape}: {predicate} is not compiled to SPARQL")
+        severity = self.shapes.value(shape, SH.severity)
+        if severity not in (None, SH.Violation):
+            raise UnsupportedShapes(f"{shape}: severity {severity}")
+        if self._deactivated(shape):
+            return
+        path_node = self.shapes.value(shape, SH.path)
+        message = "; ".join(sorted(str(text) for text in self.shapes.objects(shape, SH.message)))
+        if path_node is None:
+            value_pattern = "BIND(?focus AS ?v)"
+        else:
+            value_pattern = f"?focus {self.path(path_node)} ?v ."
+
+        def check(component: rdflib.URIRef, where: str, default: str, **extra: str) -> ShapeCheck:
+            select = "?focus ?v" if "?v" in where and "GROUP BY" not in where else "?focus"
+            query = f"SELECT DISTINCT {select} WHERE {{ {focus} {where} }}"
+            return ShapeCheck(query, shape, component, path_node, message or default, **extra)
+
+        def each_value(component: rdflib.URIRef, violates: str, default: str) -> ShapeCheck:
+            return check(component, f"{value_pattern} FILTER({violates})", default)
+
+        for node in self.shapes.objects(shape, SH.property):
+            yield from self.shape_checks(node, focus)
+        for kind in self.shapes.objects(shape, SH.nodeKind):
+            if kind not in NODE_KINDS:
+                raise UnsupportedShapes(f"{shape}: node kind {kind}")
+            yield each_value(SH.NodeKindConstraintComponent, f"!({NODE_KINDS[kind]})",
+                             f"Value is not of node kind {kind}")  # fmt: skip
+        for pattern in self.shapes.objects(shape, SH.pattern):
+            flags = self.shapes.value(shape, SH.flags)
+            arguments = _literal(pattern) + (f", {_literal(flags)}" if flags else "")
+            yield each_value(SH.PatternConstraintComponent,
+                             f"isBlank(?v) || !REGEX(STR(?v), {arguments})",
+                             f"Value does not match pattern {pattern}")  # fmt: skip
+        for cls in self.shapes.objects(shape, SH["class"]):
+            self.classes.add(str(cls))
+            yield each_value(SH.ClassConstraintComponent,
+                             f"isLiteral(?v) || NOT EXISTS {{ ?v <{RDF.type}> {_iri(cls)} }}",
+                             f"Value does not have class {cls}")  # fmt: skip
+        for datatype in self.shapes.objects(shape, SH.datatype):
+            if str(datatype) == RDF_LANG_STRING:
+                yield each_value(SH.DatatypeConstraintComponent,
+                                 "!isLiteral(?v) || LANG(?v) = \"\"",
+                                 f"Value is not Literal with datatype {datatype}")  # fmt: skip
+                continue
+            wrong = check(SH.DatatypeConstraintComponent,
+                          f"{value_pattern} FILTER(!isLiteral(?v) || DATATYPE(?v) != {_iri(datatype)})",
+                          f"Value is not Literal with datatype {datatype}")  # fmt: skip
+            yield wrong
+            literals = (
+                f"SELECT DISTINCT ?v WHERE {{ {focus} {value_pattern} "
+                f"FILTER(isLiteral(?v) && DATATYPE(?v) = {_iri(datatype)}) }}"
+            )
+            ill_typed = check(SH.DatatypeConstraintComponent, f"{value_pattern} VALUES_ILL_TYPED",
+                              f"Value is not Literal with datatype {datatype}",
+                              literals_query=literals, ill_typed_datatype=str(datatype))  # fmt: skip
+            yield ill_typed
+        for minimum in self.shapes.objects(shape, SH.minInclusive):
+            yield each_value(SH.MinInclusiveConstraintComponent,
+                             f"!COALESCE(?v >= {_literal(minimum)}, false)",
+                             f"Value is not >= {minimum}")  # fmt: skip
+        for length in self.shapes.objects(shape, SH.minLength):
+            yield each_value(SH.MinLengthConstraintComponent,
+                             f"isBlank(?v) || STRLEN(STR(?v)) < {int(length)}",
+                             f"String length not >= {length}")  # fmt: skip
+        for other in self.shapes.objects(shape, SH.lessThan):
+            self.predicates.add(str(other))
+            yield check(SH.LessThanConstraintComponent,
+                        f"{value_pattern} ?focus {_iri(other)} ?w . FILTER(!COALESCE(?v < ?w, false))",
+                        f"Value is not < value of {other}")  # fmt: skip
+        for languages in self.shapes.objects(shape, SH.languageIn):
+            yield each_value(SH.LanguageInConstraintComponent,
+                             f"!({self._language_in(languages)})",
+                             "Language not in the allowed list")  # fmt: skip
+        if path_node is not None:
+            yield from self._cardinality_checks(shape, focus, value_pattern, check)
+        for members in self.shapes.objects(shape, SH["or"]):
+            failing = " && ".join(
+                f"NOT EXISTS {{ {self._member_conforms(member)} }}"
+                for member in rdflib.collection.Collection(self.shapes, members)
+            )
+            yield check(SH.OrConstraintComponent, f"BIND(?focus AS ?v) FILTER({failing})",
+                        "Node does not conform to one or more shapes in sh:or")  # fmt: skip
+
+    def _language_in(self, languages: rdflib.term.Node) -> str:
+        tags = [str(tag) for tag in rdflib.collection.Collection(self.shapes, languages)]
+        tests = " || ".join(f"langMatches(LANG(?v), {_string(tag)})" for tag in tags)
+        return f"isLiteral(?v) && ({tests or 'false'})"
+
+    def _cardinality_checks(self, shape, focus, value_pattern, check):  # type: ignore[no-untyped-def]
+        path = self.path(self.shapes.value(shape, SH.path))
+        for minimum in self.shapes.objects(shape, SH.minCount):
+            count = int(minimum)
+            if count == 1:
+                where = f"FILTER NOT EXISTS {{ ?focus {path} ?v }}"
+            else:
+                where = (f"OPTIONAL {{ ?focus {path} ?v }} }} GROUP BY ?focus "
+                         f"HAVING(COUNT(DISTINCT ?v) < {count})")  # fmt: skip
+            yield self._counting(check, SH.MinCountConstraintComponent, focus, where, count, "Less")
+        for maximum in self.shapes.objects(shape, SH.maxCount):
+            count = int(maximum)
+            where = f"?focus {path} ?v . }} GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) > {count})"
+            yield self._counting(check, SH.MaxCountConstraintComponent, focus, where, count, "More")
+        for unique in self.shapes.objects(shape, SH.uniqueLang):
+            if unique.toPython() is True:
+                where = (
+                    f'?focus {path} ?v . FILTER(isLiteral(?v) && LANG(?v) != "") }} '
+                    "GROUP BY ?focus (LANG(?v) AS ?language) HAVING(COUNT(DISTINCT ?v) > 1)"
+                )
+                yield self._counting(check, SH.UniqueLangConstraintComponent, focus, where,
+                                     1, "More")  # fmt: skip
+        value_shape = self.shapes.value(shape, SH.qualifiedValueShape)
+        if value_shape is None:
+            return
+        if (shape, SH.qualifiedValueShapesDisjoint, None) in self.shapes:
+            raise UnsupportedShapes(f"{shape}: sh:qualifiedValueShapesDisjoint")
+        conforms = self._value_conforms(value_shape)
+        for predicate, component, compare, word in (
+            (SH.qualifiedMinCount, SH.QualifiedMinCountConstraintComponent, "<", "Less"),
+            (SH.qualifiedMaxCount, SH.QualifiedMaxCountConstraintComponent, ">", "More"),
+        ):
+            for bound in self.shapes.objects(shape, predicate):
+                count = int(bound)
+                where = (f"OPTIONAL {{ ?focus {path} ?v . FILTER({conforms}) }} }} GROUP BY ?focus "
+                         f"HAVING(COUNT(DISTINCT ?v) {compare} {count})")  # fmt: skip
+                yield self._counting(check, component, focus, where, count, word, qualified=True)
+
+    def _counting(self, check, component, focus, where, count, word, qualified=False):  # type: ignore[no-untyped-def]
+        """A query grouped by focus node; ``where`` closes the WHERE block itself if grouped."""
+        conforming = "conforming " if qualified else ""
+        default = f"{word} than {count} {conforming}values"
+        built = check(component, "", default)
+        if "GROUP BY" in where:
+            query = f"SELECT ?focus WHERE {{ {focus} {where}"
+        else:
+            query = f"SELECT DISTINCT ?focus WHERE {{ {focus} {where} }}"
+        return ShapeCheck(query, built.shape, built.component, built.path, built.message)
+
+    def _value_conforms(self, value_shape: rdflib.term.Node) -> str:
+        """A FILTER expression true when ``?v`` conforms to a (qualified) value shape."""
+        tests = []
+        for predicate, obj in self.shapes.predicate_objects(value_shape):
+            if predicate in DESCRIPTIVE:
+                continue
+            if predicate == SH["class"]:
+                self.classes.add(str(obj))
+                tests.append(f"EXISTS {{ ?v <{RDF.type}> {_iri(obj)} }}")
+            elif predicate == SH.languageIn:
+                tests.append(f"({self._language_in(obj)})")
+            else:
+                raise UnsupportedShapes(f"qualified value shape with {predicate}")
+        return " && ".join(tests) or "true"
+
+    def _member_conforms(self, member: rdflib.term.Node) -> str:
+        """A pattern matching when ``?focus`` conforms to an ``sh:or`` member shape."""
+        parameters = {p for p in self.shapes.predicates(member, None) if p not in DESCRIPTIVE}
+        minimum = self.shapes.value(member, SH.minCount)
+        if parameters != {SH.path, SH.minCount} or int(minimum) != 1:
+            raise UnsupportedShapes("sh:or members other than a path with sh:minCount 1")
+        return f"?focus {self.path(self.shapes.value(member, SH.path))} ?any"
+
+
+def insert_targets(
+    store: ox.Store, schema: Schema, targets: dict[str, set[str]], only_candidates: bool
+) -> None:
+    """Record each target class's instances (explicit or inferred) as focus nodes."""
+    pairs = sorted(
+        (shape_id, f"<{sub}>")
+        for shape_id, classes in targets.items()
+        for cls in classes
+        for sub in schema.subclasses(cls)
+    )
+    if not pairs:
+        return
+    values = " ".join(f"({shape_id} {cls})" for shape_id, cls in pairs)
+    candidate = f"GRAPH {CANDIDATES} {{ ?focus <{CANDIDATE}> true }}" if only_candidates else ""
+    store.update(
+        f"INSERT {{ GRAPH {TARGETS} {{ ?focus <{TARGET_OF}> ?shape }} }} WHERE {{ "
+        f"{candidate} VALUES (?shape ?class) {{ {values} }} "
+        f"GRAPH ?g {{ ?focus <{RDF.type}> ?class }} }}"
+    )
+
+
+def run_check(store: ox.Store, check: ShapeCheck) -> list[ShapeResult]:
+    """The violations one check finds, with every graph of ``store`` as default graph."""
+    query = check.query
+    if check.ill_typed_datatype:
+        literals = store.query(check.literals_query, use_default_graph_as_union=True)
+        bad = [
+            row[0]
+            for row in literals
+            if rdflib.Literal(row[0].value, datatype=check.ill_typed_datatype).ill_typed
+        ]
+        if not bad:
+            return []
+        query = query.replace("VALUES_ILL_TYPED", "VALUES ?v { " + " ".join(map(str, bad)) + " }")
+    results = []
+    for row in store.query(query, use_default_graph_as_union=True):
+        value = row["v"] if "?v" in query.split("WHERE")[0] else None
+        results.append(ShapeResult(row["focus"], value, check))
+    return results

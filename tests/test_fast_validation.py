@@ -1,0 +1,178 @@
+"""The SPARQL checks give pyshacl's and owlrl's verdicts, and remember them per graph.
+
+pyshacl (with RDFS inference over the ontology) and an owlrl closure are the reference: on
+the shipped data, on every broken graph of tests/data/broken/ and on mutations of generated
+data, the SPARQL checks must report the same (focus node, source shape, constraint
+component, path) set and find an inconsistency exactly when owlrl does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+from conftest import copy_data_dir
+from ftzkg.config import Settings
+from ftzkg.dataset import dataset_sources
+from ftzkg.validation import Validator, load_source, validate_dataset
+
+BROKEN_DIR = Path(__file__).parent / "data" / "broken"
+GENERATE = Path(__file__).parent.parent / "bench" / "generate.py"
+FTZ = "https://w3id.org/ftzkg/ontology#"
+ID = "https://w3id.org/ftzkg/id/"
+
+
+def verdict_keys(violations) -> set[tuple[str, str, str, str]]:  # type: ignore[no-untyped-def]
+    return {(v.focus_node, v.shape, v.component, v.path) for v in violations}
+
+
+@pytest.fixture(scope="module")
+def validator(settings: Settings) -> Validator:
+    return Validator.from_settings(settings)
+
+
+@pytest.fixture(scope="module")
+def dataset_data(settings: Settings) -> rdflib.Graph:
+    data = rdflib.Graph()
+    for source in dataset_sources(settings.data_dir):
+        if source.kind in {"report", "links"}:
+            data += load_source(source)
+    return data
+
+
+def assert_same_verdict(validator: Validator, data: rdflib.Graph) -> None:
+    fast = validator.check(data)
+    reference = validator.reference_check(data)
+    assert not fast.notes, fast.notes
+    assert verdict_keys(fast.violations) == verdict_keys(reference.violations)
+    assert bool(fast.inconsistencies) == bool(reference.inconsistencies)
+    assert set(fast.inconsistencies) <= set(reference.inconsistencies) | {
+        message.replace(" is a member of owl:Nothing", " is defined of type 'Nothing'")
+        for message in reference.inconsistencies
+    }
+
+
+def test_the_shipped_data_gets_the_reference_verdict(validator, dataset_data) -> None:
+    assert_same_verdict(validator, dataset_data)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(BROKEN_DIR.glob("*.ttl")) + sorted((BROKEN_DIR / "owl-rl").glob("*.ttl")),
+    ids=lambda path: path.stem,
+)
+def test_a_broken_graph_gets_the_reference_verdict(validator, dataset_data, path) -> None:
+    data = rdflib.Graph()
+    data += dataset_data
+    data.parse(path, format="turtle")
+    assert_same_verdict(validator, data)
+
+
+MUTATIONS = {
+    "area-loses-its-zone": ("DELETE", f"<{ID}area/harbin> <{FTZ}partOfZone> ?o"),
+    "area-gets-a-second-zone": (
+        "INSERT",
+        f"<{ID}area/harbin> <{FTZ}partOfZone> <{ID}zone/another-zone>",
+    ),
+    "agreement-party-is-a-literal": (
+        "INSERT",
+        f'?s <{FTZ}party> "someone" . ?s a <{FTZ}Agreement>',
+    ),
+    "segment-loses-its-selectors": ("DELETE", "?s <http://www.w3.org/ns/oa#hasSelector> ?o"),
+    "city-becomes-a-person": ("INSERT", f"?s a <{FTZ}Person> . ?s a <{FTZ}City>"),
+    "labels-lose-their-language": (
+        "INSERT",
+        '?s <http://www.w3.org/2000/01/rdf-schema#label> "plain" . ?s a <http://www.w3.org/ns/org#Post>',
+    ),
+    "start-as-string": ("INSERT", '?s <http://www.w3.org/ns/oa#start> "x" . ?s a ?t'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_a_mutated_graph_gets_the_reference_verdict(validator, dataset_data, name) -> None:
+    operation, pattern = MUTATIONS[name]
+    data = rdflib.Graph()
+    data += dataset_data
+    if operation == "DELETE":
+        data.update(f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}")
+    else:
+        head, _, condition = pattern.partition(" . ")
+        where = condition or "BIND(1 AS ?unused)"
+        data.update(f"INSERT {{ {head} }} WHERE {{ {where} }}")
+    assert_same_verdict(validator, data)
+
+
+@pytest.fixture
+def generated(tmp_path: Path, settings: Settings) -> Path:
+    out = tmp_path / "generated"
+    subprocess.run(
+        [sys.executable, str(GENERATE), "3", str(out)],
+        check=True,
+        capture_output=True,
+        cwd=settings.data_dir,
+    )
+    return out
+
+
+def synthetic_reports(data_dir: Path) -> list[Path]:
+    return sorted((data_dir / "graph" / "reports").glob("*synthetic*.ttl"))
+
+
+def test_a_start_after_one_report_changed_rechecks_only_that_graph(
+    generated, settings, tmp_path
+) -> None:
+    remembering = settings.with_changes(
+        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
+    )
+    first = validate_dataset(remembering)
+    assert first.conforms, first.text
+    assert first.checked_graphs == first.data_graphs == 8
+    report = synthetic_reports(generated)[1]
+    report.write_text(report.read_text() + "\n# an edit that changes no triple\n")
+    second = validate_dataset(remembering)
+    assert second.conforms, second.text
+    assert second.checked_graphs == 1
+    assert "re-checked 1 of 8 data graphs" in second.text
+
+
+def test_a_broken_change_to_one_report_is_still_caught(generated, settings, tmp_path) -> None:
+    remembering = settings.with_changes(
+        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
+    )
+    assert validate_dataset(remembering).conforms
+    report = synthetic_reports(generated)[2]
+    report.write_text(report.read_text() + f"\n<{ID}area/nowhere> a <{FTZ}FreeTradeZoneArea> .\n")
+    changed = validate_dataset(remembering)
+    assert not changed.conforms
+    assert changed.checked_graphs == 1
+    assert {v.focus_node for v in changed.violations} == {f"{ID}area/nowhere"}
+
+
+def test_a_change_to_the_shared_report_rechecks_the_reports_relying_on_it(
+    generated, settings, tmp_path
+) -> None:
+    remembering = settings.with_changes(
+        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
+    )
+    assert validate_dataset(remembering).conforms
+    real = next(
+        p for p in (generated / "graph" / "reports").glob("*.ttl") if "synthetic" not in p.name
+    )
+    real.write_text(real.read_text() + "\n# the real report changed\n")
+    again = validate_dataset(remembering)
+    assert again.conforms
+    assert again.checked_graphs == again.data_graphs
+
+
+def test_the_generated_data_gets_the_verdict_of_the_whole_dataset(generated, settings) -> None:
+    result = validate_dataset(settings.with_changes(data_dir=generated, validation_cache="off"))
+    assert result.conforms, result.text
+
+
+def test_copy_helper_still_makes_a_conforming_folder(settings, tmp_path) -> None:
+    data_dir = copy_data_dir(settings.data_dir, tmp_path / "data")
+    result = validate_dataset(settings.with_changes(data_dir=data_dir, validation_cache="off"))
+    assert result.conforms, result.text
