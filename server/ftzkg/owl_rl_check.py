@@ -139,41 +139,48 @@ def _disjoint_pairs(store: ox.Store) -> set[tuple[str, str]]:
 
 
 def _property_axioms(store: ox.Store, only: str) -> set[str]:
+    """prp-irp, prp-asyp, prp-pdw and cls-com, each only if the data has such an axiom
+    (without one, the optimiser may still scan every triple for ``?x ?p ?x``)."""
     checks = [
         (
-            f"SELECT DISTINCT ?x ?p WHERE {{ {only} ?p a <{OWL}IrreflexiveProperty> . ?x ?p ?x }}",
+            f"?p a <{OWL}IrreflexiveProperty>",
+            "SELECT DISTINCT ?x ?p WHERE {{ {axiom} . ?x ?p ?x {only} }}",
             lambda row: f"Irreflexive property used on {_name(row[0])} with {row[1].value}",
         ),
         (
-            f"SELECT DISTINCT ?p ?x ?y WHERE {{ {only} ?p a <{OWL}AsymmetricProperty> . "
-            "?x ?p ?y . ?y ?p ?x }",
+            f"?p a <{OWL}AsymmetricProperty>",
+            "SELECT DISTINCT ?p ?x ?y WHERE {{ {axiom} . ?x ?p ?y . ?y ?p ?x {only} }}",
             lambda row: (
                 "Erroneous usage of asymmetric property "
                 f"{row[0].value} on {_name(row[1])} and {_name(row[2])}"
             ),
         ),
         (
-            f"SELECT DISTINCT ?p ?q ?x ?y WHERE {{ {only} ?p <{OWL}propertyDisjointWith> ?q . "
-            "?x ?p ?y . ?x ?q ?y }",
+            f"?p <{OWL}propertyDisjointWith> ?q",
+            "SELECT DISTINCT ?p ?q ?x ?y WHERE {{ {axiom} . ?x ?p ?y . ?x ?q ?y {only} }}",
             lambda row: (
                 f"Erroneous usage of disjoint properties {row[0].value} and "
                 f"{row[1].value} on {_name(row[2])} and {_name(row[3])}"
             ),
         ),
         (
-            f"SELECT DISTINCT ?a ?b ?x WHERE {{ {only} ?a <{OWL}complementOf> ?b . "
-            f"?x <{RDF_TYPE}> ?a . ?x <{RDF_TYPE}> ?b }}",
+            f"?a <{OWL}complementOf> ?b",
+            f"SELECT DISTINCT ?a ?b ?x WHERE {{{{ {{axiom}} . ?x <{RDF_TYPE}> ?a . "
+            f"?x <{RDF_TYPE}> ?b {{only}} }}}}",
             lambda row: (
                 f"Violation of complementarity for classes {row[0].value} and "
                 f"{row[1].value} on element {_name(row[2])}"
             ),
         ),
     ]
-    return {
-        describe(row)
-        for query, describe in checks
-        for row in store.query(query, use_default_graph_as_union=True)
-    }
+    messages = set()
+    for axiom, query, describe in checks:
+        if store.query(f"ASK {{ {axiom} }}", use_default_graph_as_union=True):
+            rows = store.query(
+                query.format(axiom=axiom, only=only), use_default_graph_as_union=True
+            )
+            messages |= {describe(row) for row in rows}
+    return messages
 
 
 def _same_as_clashes(store: ox.Store, disjoint: set[tuple[str, str]]) -> set[str]:
@@ -229,8 +236,12 @@ def ill_typed_literals(store: ox.Store) -> set[str]:
         f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o)) "
         f"VALUES ?dt {{ {datatypes} }} FILTER(DATATYPE(?o) = ?dt) }}"
     )
+    # Read out before converting: a converter's exception keeps this frame alive until a
+    # garbage collection, maybe in another thread, where pyoxigraph's results must not be
+    # dropped.
+    literals = [row[0] for row in store.query(query, use_default_graph_as_union=True)]
     messages = set()
-    for (literal,) in store.query(query, use_default_graph_as_union=True):
+    for literal in literals:
         datatype = rdflib.URIRef(literal.datatype.value)
         converter = AltXSDToPYTHON.get(datatype)
         if converter is None:

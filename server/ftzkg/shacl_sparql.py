@@ -363,11 +363,13 @@ def run_check(store: ox.Store, check: ShapeCheck) -> list[ShapeResult]:
     """The violations one check finds, with every graph of ``store`` as default graph."""
     query = check.query
     if check.ill_typed_datatype:
-        literals = store.query(check.literals_query, use_default_graph_as_union=True)
+        literals = [
+            row[0] for row in store.query(check.literals_query, use_default_graph_as_union=True)
+        ]
         bad = [
-            row[0]
-            for row in literals
-            if rdflib.Literal(row[0].value, datatype=check.ill_typed_datatype).ill_typed
+            literal
+            for literal in literals
+            if rdflib.Literal(literal.value, datatype=check.ill_typed_datatype).ill_typed
         ]
         if not bad:
             return []

@@ -46,7 +46,7 @@ from ftzkg.config import CANONICAL_BASE_IRI, ConfigurationError, Settings
 from ftzkg.dataset import GraphSource, dataset_sources, read_graph_quads
 from ftzkg.errors import BadRequest
 from ftzkg.namespaces import all_prefixes, compact
-from ftzkg.schema_closure import Schema, materialise_types
+from ftzkg.schema_closure import RDF_TYPE, Schema, materialise_types
 from ftzkg.shacl_sparql import (
     CANDIDATE,
     CANDIDATES,
@@ -458,9 +458,13 @@ def dependencies(store: ox.Store, data_graphs: list[ox.NamedNode]) -> dict[str, 
     A graph's verdict can change when such a graph changes: it adds values and types to
     the resources the graph talks about.
     """
+    # Two distinct (graph, node) sets joined on the node: half the time of joining the
+    # triples themselves at 1M triples.
+    mentioned = f"{{ ?n ?p ?o }} UNION {{ ?s ?p ?n FILTER(isIRI(?n) && ?p != <{RDF_TYPE}>) }}"
     query = (
-        "SELECT DISTINCT ?g ?h WHERE { GRAPH ?h { ?n ?q ?r } "
-        "GRAPH ?g { { ?n ?p ?o } UNION { ?s ?p ?n } } "
+        f"SELECT DISTINCT ?g ?h WHERE {{ "
+        f"{{ SELECT DISTINCT ?g ?n WHERE {{ GRAPH ?g {{ {mentioned} }} }} }} "
+        "{ SELECT DISTINCT ?h ?n WHERE { GRAPH ?h { ?n ?q ?r } } } "
         f"FILTER(?g != ?h && ?g != {ONTOLOGY_GRAPH} && ?h != {ONTOLOGY_GRAPH}) }}"
     )
     found: dict[str, set[str]] = {graph.value: set() for graph in data_graphs}
@@ -513,16 +517,20 @@ def validate_dataset(settings: Settings) -> ValidationResult:
 
 def _mark_candidates(store: ox.Store, changed: list[ox.NamedNode]) -> None:
     """The nodes whose verdict the changed graphs can change: those they mention (as
-    subject or object) and those with a statement about one of them."""
+    subject or object) and those with a statement about one of them.
+
+    The classes of ``rdf:type`` statements are not resources a graph talks about: counting
+    them would make every instance of a class a candidate.
+    """
     changed_values = " ".join(str(graph) for graph in changed)
     mark = f"GRAPH {CANDIDATES} {{ ?n <{CANDIDATE}> true }}"
     store.update(
-        f"INSERT {{ {mark} }} WHERE {{ VALUES ?g {{ {changed_values} }} "
-        "GRAPH ?g { { ?n ?p ?o } UNION { ?s ?p ?n FILTER(!isLiteral(?n)) } } }"
+        f"INSERT {{ {mark} }} WHERE {{ VALUES ?g {{ {changed_values} }} GRAPH ?g {{ "
+        f"{{ ?n ?p ?o }} UNION {{ ?s ?p ?n FILTER(!isLiteral(?n) && ?p != <{RDF_TYPE}>) }} }} }}"
     )
     store.update(
         f"INSERT {{ GRAPH {CANDIDATES} {{ ?m <{CANDIDATE}> true }} }} WHERE {{ {mark} "
-        "GRAPH ?h { ?m ?p ?n } }"
+        f"GRAPH ?h {{ ?m ?p ?n }} FILTER(?p != <{RDF_TYPE}>) }}"
     )
 
 
