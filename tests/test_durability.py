@@ -50,13 +50,15 @@ class Server:
             "FTZKG_WORKERS": "1",
             "FTZKG_QUERY_TIMEOUT": "60",
         }
-        self.process = subprocess.Popen(
-            [FTZKG, "serve", "--store", str(store), "--port", str(self.port)],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        # A file, not a pipe nobody reads: the request log would fill a pipe and block.
+        with (store.parent / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [FTZKG, "serve", "--store", str(store), "--port", str(self.port)],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
 
     def wait(self) -> Server:
         wait_until_answering(self.url + "/health", self.process, timeout=180)

@@ -38,6 +38,7 @@ from ftzkg.errors import (
 )
 from ftzkg.formats import GRAPH, SOLUTIONS, Format
 from ftzkg.network_guard import NetworkGuard
+from ftzkg.progress import show_progress
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ class EmbeddedStore(Store):
         if self._path is None:
             self._handle = ox.Store()
             for source in dataset_sources(settings.data_dir):
-                _load_source(self._handle, source, settings.base_iri, bulk=False)
+                _load_source(self._handle, source, settings.base_iri)
             self._version = 1
         else:
             self._version = open_on_disk(self._path, settings)
@@ -466,19 +467,22 @@ def _run_update(store: ox.Store, update: str) -> None:
         raise Unavailable(f"the store could not apply the write: {error}") from None
 
 
-def _load_source(store: ox.Store, source: GraphSource, base_iri: str, bulk: bool) -> None:
+def _load_source(store: ox.Store, source: GraphSource, base_iri: str) -> None:
     """Load one data file into its named graph; pyoxigraph parses unless IRIs are rebased."""
     graph = ox.NamedNode(source.iri(base_iri))
     try:
         if base_iri != CANONICAL_BASE_IRI:
-            quads = read_graph_quads(source, base_iri)
-            store.bulk_extend(quads) if bulk else store.extend(quads)
-        elif bulk:
-            store.bulk_load(path=source.path, format=ox.RdfFormat.TURTLE, to_graph=graph)
+            store.extend(read_graph_quads(source, base_iri))
         else:
             store.load(path=source.path, format=ox.RdfFormat.TURTLE, to_graph=graph)
     except SyntaxError as error:
         raise BadRequest(f"{source.path}: {error}") from None
+
+
+def _quads_of(sources: list[GraphSource], base_iri: str) -> Iterator[ox.Quad]:
+    """The quads of every file in turn, with a progress bar by file on a terminal."""
+    for source in show_progress(sources, "load", " files"):
+        yield from read_graph_quads(source, base_iri)
 
 
 def open_on_disk(path: Path, settings: Settings) -> int:
@@ -518,8 +522,9 @@ def _load_files(
     )
     for iri in {*recorded, *graph_iris}:
         primary.remove_graph(ox.NamedNode(iri))
-    for source in sources:
-        _load_source(primary, source, settings.base_iri, bulk=True)
+    # One bulk load for every file: pyoxigraph's bulk loader has a fixed cost per call (it
+    # writes and ingests its own sorted files), so 1,224 calls took 33 s at 1M triples, one 8.5 s.
+    primary.bulk_extend(_quads_of(sources, settings.base_iri))
     hashes = {source.iri(settings.base_iri): source.content_hash() for source in sources}
     metadata = " ".join(
         f'<{iri}> {_META_SOURCE_HASH} "{digest}" .' for iri, digest in hashes.items()
@@ -545,12 +550,16 @@ def _loaded_version(path: Path) -> int | None:
 def prepare_store(settings: Settings) -> Settings:
     """Load an on-disk store once, before the HTTP workers start; the settings they get.
 
-    Each gunicorn worker opens the store itself; loading (or reloading) first, in the
-    launching process, lets them all find it loaded and open it read-only side by side.
+    Each gunicorn worker opens the store itself; loading (or reloading) first lets them all
+    find it loaded and open it read-only side by side. The load runs in a spawned child:
+    RocksDB's background threads do not survive a fork, so a process that opened the store
+    and then forked the workers left them with writes that wait forever for a flush.
     """
     if settings.store is None or is_remote_store(settings.store):
         return settings
-    open_on_disk(Path(settings.store), settings)
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as loader:
+        loader.submit(open_on_disk, Path(settings.store), settings).result()
     return settings.with_changes(reload_data=False)
 
 
