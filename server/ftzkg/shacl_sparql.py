@@ -57,6 +57,8 @@ NODE_KINDS = {
     SH.IRIOrLiteral: "!isBlank(?v)",
 }
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+# Replaced, when a check runs, by the ill-typed literals found in Python (see ShapeCheck).
+ILL_TYPED_VALUES = "VALUES ?v { ILL_TYPED }"
 
 
 class UnsupportedShapes(Exception):
@@ -173,7 +175,7 @@ class ShapeCompiler:
         return bool(self.shapes.value(shape, SH.deactivated, default=rdflib.Literal(False)))
 
     def shape_checks(self, shape: rdflib.term.Node, focus: str) -> Iterator[ShapeCheck]:
-        """The checks of ``shape`` for the focus nodes ``focus`` binds to ``?focus``."""
+        """The checks of ``shape`` for the focus nodes the pattern ``focus`` binds."""
         for predicate in set(self.shapes.predicates(shape, None)):
             if predicate not in SUPPORTED and predicate not in DESCRIPTIVE:
                 raise UnsupportedShapes(f"{shape}: {predicate} is not compiled to SPARQL")
@@ -182,137 +184,164 @@ class ShapeCompiler:
             raise UnsupportedShapes(f"{shape}: severity {severity}")
         if self._deactivated(shape):
             return
-        path_node = self.shapes.value(shape, SH.path)
-        message = "; ".join(sorted(str(text) for text in self.shapes.objects(shape, SH.message)))
-        if path_node is None:
-            value_pattern = "BIND(?focus AS ?v)"
-        else:
-            value_pattern = f"?focus {self.path(path_node)} ?v ."
-
-        def check(component: rdflib.URIRef, where: str, default: str, **extra: str) -> ShapeCheck:
-            select = "?focus ?v" if "?v" in where and "GROUP BY" not in where else "?focus"
-            query = f"SELECT DISTINCT {select} WHERE {{ {focus} {where} }}"
-            return ShapeCheck(query, shape, component, path_node, message or default, **extra)
-
-        def each_value(component: rdflib.URIRef, violates: str, default: str) -> ShapeCheck:
-            return check(component, f"{value_pattern} FILTER({violates})", default)
-
         for node in self.shapes.objects(shape, SH.property):
             yield from self.shape_checks(node, focus)
+        path_node = self.shapes.value(shape, SH.path)
+        path = self.path(path_node) if path_node is not None else ""
+        # Value nodes: the focus node itself for a node shape, else the path's values.
+        values = f"?focus {path} ?v ." if path else "BIND(?focus AS ?v)"
+        message = "; ".join(sorted(str(text) for text in self.shapes.objects(shape, SH.message)))
+
+        def check(component: rdflib.URIRef, query: str, default: str, **extra: str) -> ShapeCheck:
+            return ShapeCheck(query, shape, component, path_node, message or default, **extra)
+
+        def per_value(component: rdflib.URIRef, where: str, default: str, **extra: str):  # type: ignore[no-untyped-def]
+            query = f"SELECT DISTINCT ?focus ?v WHERE {{ {focus} {values} {where} }}"
+            return check(component, query, default, **extra)
+
+        def per_focus(component: rdflib.URIRef, where: str, default: str) -> ShapeCheck:
+            return check(component, f"SELECT DISTINCT ?focus WHERE {{ {focus} {where} }}", default)
+
+        def counted(component: rdflib.URIRef, pattern: str, having: str, default: str):  # type: ignore[no-untyped-def]
+            query = f"SELECT ?focus WHERE {{ {focus} {pattern} }} GROUP BY ?focus HAVING({having})"
+            return check(component, query, default)
+
         for kind in self.shapes.objects(shape, SH.nodeKind):
             if kind not in NODE_KINDS:
                 raise UnsupportedShapes(f"{shape}: node kind {kind}")
-            yield each_value(SH.NodeKindConstraintComponent, f"!({NODE_KINDS[kind]})",
-                             f"Value is not of node kind {kind}")  # fmt: skip
+            yield per_value(
+                SH.NodeKindConstraintComponent,
+                f"FILTER(!({NODE_KINDS[kind]}))",
+                f"Value is not of node kind {kind}",
+            )
         for pattern in self.shapes.objects(shape, SH.pattern):
             flags = self.shapes.value(shape, SH.flags)
             arguments = _literal(pattern) + (f", {_literal(flags)}" if flags else "")
-            yield each_value(SH.PatternConstraintComponent,
-                             f"isBlank(?v) || !REGEX(STR(?v), {arguments})",
-                             f"Value does not match pattern {pattern}")  # fmt: skip
-        for cls in self.shapes.objects(shape, SH["class"]):
-            self.classes.add(str(cls))
-            yield each_value(SH.ClassConstraintComponent,
-                             f"isLiteral(?v) || NOT EXISTS {{ ?v <{RDF.type}> {_iri(cls)} }}",
-                             f"Value does not have class {cls}")  # fmt: skip
-        for datatype in self.shapes.objects(shape, SH.datatype):
-            if str(datatype) == RDF_LANG_STRING:
-                yield each_value(SH.DatatypeConstraintComponent,
-                                 "!isLiteral(?v) || LANG(?v) = \"\"",
-                                 f"Value is not Literal with datatype {datatype}")  # fmt: skip
-                continue
-            wrong = check(SH.DatatypeConstraintComponent,
-                          f"{value_pattern} FILTER(!isLiteral(?v) || DATATYPE(?v) != {_iri(datatype)})",
-                          f"Value is not Literal with datatype {datatype}")  # fmt: skip
-            yield wrong
-            literals = (
-                f"SELECT DISTINCT ?v WHERE {{ {focus} {value_pattern} "
-                f"FILTER(isLiteral(?v) && DATATYPE(?v) = {_iri(datatype)}) }}"
+            yield per_value(
+                SH.PatternConstraintComponent,
+                f"FILTER(isBlank(?v) || !REGEX(STR(?v), {arguments}))",
+                f"Value does not match pattern {pattern}",
             )
-            ill_typed = check(SH.DatatypeConstraintComponent, f"{value_pattern} VALUES_ILL_TYPED",
-                              f"Value is not Literal with datatype {datatype}",
-                              literals_query=literals, ill_typed_datatype=str(datatype))  # fmt: skip
-            yield ill_typed
+        for cls in self.shapes.objects(shape, SH["class"]):
+            yield per_value(
+                SH.ClassConstraintComponent,
+                f"FILTER(isLiteral(?v) || NOT EXISTS {{ {self._typed('?v', cls)} }})",
+                f"Value does not have class {cls}",
+            )
+        for datatype in self.shapes.objects(shape, SH.datatype):
+            default = f"Value is not Literal with datatype {datatype}"
+            if str(datatype) == RDF_LANG_STRING:
+                condition = '!isLiteral(?v) || LANG(?v) = ""'
+            else:
+                condition = f"!isLiteral(?v) || DATATYPE(?v) != {_iri(datatype)}"
+                literals = (
+                    f"SELECT DISTINCT ?v WHERE {{ {focus} {values} "
+                    f"FILTER(isLiteral(?v) && DATATYPE(?v) = {_iri(datatype)}) }}"
+                )
+                yield per_value(
+                    SH.DatatypeConstraintComponent,
+                    ILL_TYPED_VALUES,
+                    default,
+                    literals_query=literals,
+                    ill_typed_datatype=str(datatype),
+                )
+            yield per_value(SH.DatatypeConstraintComponent, f"FILTER({condition})", default)
         for minimum in self.shapes.objects(shape, SH.minInclusive):
-            yield each_value(SH.MinInclusiveConstraintComponent,
-                             f"!COALESCE(?v >= {_literal(minimum)}, false)",
-                             f"Value is not >= {minimum}")  # fmt: skip
+            yield per_value(
+                SH.MinInclusiveConstraintComponent,
+                f"FILTER(!COALESCE(?v >= {_literal(minimum)}, false))",
+                f"Value is not >= {minimum}",
+            )
         for length in self.shapes.objects(shape, SH.minLength):
-            yield each_value(SH.MinLengthConstraintComponent,
-                             f"isBlank(?v) || STRLEN(STR(?v)) < {int(length)}",
-                             f"String length not >= {length}")  # fmt: skip
+            yield per_value(
+                SH.MinLengthConstraintComponent,
+                f"FILTER(isBlank(?v) || STRLEN(STR(?v)) < {int(length)})",
+                f"String length not >= {length}",
+            )
         for other in self.shapes.objects(shape, SH.lessThan):
-            self.predicates.add(str(other))
-            yield check(SH.LessThanConstraintComponent,
-                        f"{value_pattern} ?focus {_iri(other)} ?w . FILTER(!COALESCE(?v < ?w, false))",
-                        f"Value is not < value of {other}")  # fmt: skip
+            yield per_value(
+                SH.LessThanConstraintComponent,
+                f"?focus {self.path(other)} ?w . FILTER(!COALESCE(?v < ?w, false))",
+                f"Value is not < value of {other}",
+            )
         for languages in self.shapes.objects(shape, SH.languageIn):
-            yield each_value(SH.LanguageInConstraintComponent,
-                             f"!({self._language_in(languages)})",
-                             "Language not in the allowed list")  # fmt: skip
-        if path_node is not None:
-            yield from self._cardinality_checks(shape, focus, value_pattern, check)
+            yield per_value(
+                SH.LanguageInConstraintComponent,
+                f"FILTER(!({self._language_in(languages)}))",
+                "Language not in the allowed list",
+            )
         for members in self.shapes.objects(shape, SH["or"]):
+            if path:
+                raise UnsupportedShapes(f"{shape}: sh:or on a property shape")
             failing = " && ".join(
                 f"NOT EXISTS {{ {self._member_conforms(member)} }}"
                 for member in rdflib.collection.Collection(self.shapes, members)
             )
-            yield check(SH.OrConstraintComponent, f"BIND(?focus AS ?v) FILTER({failing})",
-                        "Node does not conform to one or more shapes in sh:or")  # fmt: skip
-
-    def _language_in(self, languages: rdflib.term.Node) -> str:
-        tags = [str(tag) for tag in rdflib.collection.Collection(self.shapes, languages)]
-        tests = " || ".join(f"langMatches(LANG(?v), {_string(tag)})" for tag in tags)
-        return f"isLiteral(?v) && ({tests or 'false'})"
-
-    def _cardinality_checks(self, shape, focus, value_pattern, check):  # type: ignore[no-untyped-def]
-        path = self.path(self.shapes.value(shape, SH.path))
+            yield per_value(
+                SH.OrConstraintComponent,
+                f"FILTER({failing})",
+                "Node does not conform to one or more shapes in sh:or",
+            )
+        if not path:
+            return
         for minimum in self.shapes.objects(shape, SH.minCount):
-            count = int(minimum)
+            count, default = int(minimum), f"Less than {minimum} values"
             if count == 1:
-                where = f"FILTER NOT EXISTS {{ ?focus {path} ?v }}"
-            else:
-                where = (f"OPTIONAL {{ ?focus {path} ?v }} }} GROUP BY ?focus "
-                         f"HAVING(COUNT(DISTINCT ?v) < {count})")  # fmt: skip
-            yield self._counting(check, SH.MinCountConstraintComponent, focus, where, count, "Less")
-        for maximum in self.shapes.objects(shape, SH.maxCount):
-            count = int(maximum)
-            where = f"?focus {path} ?v . }} GROUP BY ?focus HAVING(COUNT(DISTINCT ?v) > {count})"
-            yield self._counting(check, SH.MaxCountConstraintComponent, focus, where, count, "More")
-        for unique in self.shapes.objects(shape, SH.uniqueLang):
-            if unique.toPython() is True:
-                where = (
-                    f'?focus {path} ?v . FILTER(isLiteral(?v) && LANG(?v) != "") }} '
-                    "GROUP BY ?focus (LANG(?v) AS ?language) HAVING(COUNT(DISTINCT ?v) > 1)"
+                yield per_focus(
+                    SH.MinCountConstraintComponent, f"FILTER NOT EXISTS {{ {values} }}", default
                 )
-                yield self._counting(check, SH.UniqueLangConstraintComponent, focus, where,
-                                     1, "More")  # fmt: skip
+            else:
+                yield counted(
+                    SH.MinCountConstraintComponent,
+                    f"OPTIONAL {{ {values} }}",
+                    f"COUNT(DISTINCT ?v) < {count}",
+                    default,
+                )
+        for maximum in self.shapes.objects(shape, SH.maxCount):
+            yield counted(
+                SH.MaxCountConstraintComponent,
+                values,
+                f"COUNT(DISTINCT ?v) > {int(maximum)}",
+                f"More than {maximum} values",
+            )
+        if any(unique.toPython() is True for unique in self.shapes.objects(shape, SH.uniqueLang)):
+            tagged = f'{values} FILTER(isLiteral(?v) && LANG(?v) != "")'
+            query = (
+                f"SELECT ?focus WHERE {{ {focus} {tagged} }} "
+                "GROUP BY ?focus (LANG(?v) AS ?language) HAVING(COUNT(DISTINCT ?v) > 1)"
+            )
+            yield check(SH.UniqueLangConstraintComponent, query, "Language is not unique")
         value_shape = self.shapes.value(shape, SH.qualifiedValueShape)
         if value_shape is None:
             return
         if (shape, SH.qualifiedValueShapesDisjoint, None) in self.shapes:
             raise UnsupportedShapes(f"{shape}: sh:qualifiedValueShapesDisjoint")
-        conforms = self._value_conforms(value_shape)
-        for predicate, component, compare, word in (
-            (SH.qualifiedMinCount, SH.QualifiedMinCountConstraintComponent, "<", "Less"),
-            (SH.qualifiedMaxCount, SH.QualifiedMaxCountConstraintComponent, ">", "More"),
-        ):
-            for bound in self.shapes.objects(shape, predicate):
-                count = int(bound)
-                where = (f"OPTIONAL {{ ?focus {path} ?v . FILTER({conforms}) }} }} GROUP BY ?focus "
-                         f"HAVING(COUNT(DISTINCT ?v) {compare} {count})")  # fmt: skip
-                yield self._counting(check, component, focus, where, count, word, qualified=True)
+        conforming = f"OPTIONAL {{ {values} FILTER({self._value_conforms(value_shape)}) }}"
+        for bound in self.shapes.objects(shape, SH.qualifiedMinCount):
+            yield counted(
+                SH.QualifiedMinCountConstraintComponent,
+                conforming,
+                f"COUNT(DISTINCT ?v) < {int(bound)}",
+                f"Less than {bound} values conform to the qualified value shape",
+            )
+        for bound in self.shapes.objects(shape, SH.qualifiedMaxCount):
+            yield counted(
+                SH.QualifiedMaxCountConstraintComponent,
+                conforming,
+                f"COUNT(DISTINCT ?v) > {int(bound)}",
+                f"More than {bound} values conform to the qualified value shape",
+            )
 
-    def _counting(self, check, component, focus, where, count, word, qualified=False):  # type: ignore[no-untyped-def]
-        """A query grouped by focus node; ``where`` closes the WHERE block itself if grouped."""
-        conforming = "conforming " if qualified else ""
-        default = f"{word} than {count} {conforming}values"
-        built = check(component, "", default)
-        if "GROUP BY" in where:
-            query = f"SELECT ?focus WHERE {{ {focus} {where}"
-        else:
-            query = f"SELECT DISTINCT ?focus WHERE {{ {focus} {where} }}"
-        return ShapeCheck(query, built.shape, built.component, built.path, built.message)
+    def _typed(self, node: str, cls: rdflib.term.Node) -> str:
+        """``node`` is an instance of ``cls``: the store holds the closed types (see
+        ``schema_closure``), so no ``rdfs:subClassOf*`` path is needed."""
+        self.classes.add(str(cls))
+        return f"{node} <{RDF.type}> {_iri(cls)}"
+
+    def _language_in(self, languages: rdflib.term.Node) -> str:
+        tags = [str(tag) for tag in rdflib.collection.Collection(self.shapes, languages)]
+        tests = " || ".join(f"langMatches(LANG(?v), {_string(tag)})" for tag in tags)
+        return f"isLiteral(?v) && ({tests or 'false'})"
 
     def _value_conforms(self, value_shape: rdflib.term.Node) -> str:
         """A FILTER expression true when ``?v`` conforms to a (qualified) value shape."""
@@ -321,8 +350,7 @@ class ShapeCompiler:
             if predicate in DESCRIPTIVE:
                 continue
             if predicate == SH["class"]:
-                self.classes.add(str(obj))
-                tests.append(f"EXISTS {{ ?v <{RDF.type}> {_iri(obj)} }}")
+                tests.append(f"EXISTS {{ {self._typed('?v', obj)} }}")
             elif predicate == SH.languageIn:
                 tests.append(f"({self._language_in(obj)})")
             else:
@@ -373,9 +401,9 @@ def run_check(store: ox.Store, check: ShapeCheck) -> list[ShapeResult]:
         ]
         if not bad:
             return []
-        query = query.replace("VALUES_ILL_TYPED", "VALUES ?v { " + " ".join(map(str, bad)) + " }")
+        query = query.replace("ILL_TYPED", " ".join(map(str, bad)))
     results = []
     for row in store.query(query, use_default_graph_as_union=True):
-        value = row["v"] if "?v" in query.split("WHERE")[0] else None
+        value = row["v"] if "?v" in query.split(" WHERE ")[0] else None
         results.append(ShapeResult(row["focus"], value, check))
     return results
