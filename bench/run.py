@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -464,6 +465,54 @@ def print_tables(run: dict, names: list[str], output=sys.stdout) -> None:  # typ
         )
 
 
+def geometric_mean_ratio(run: dict, name: str, peer: str, prefix: str = "") -> tuple[float, int]:
+    """Geometric mean of ``name``'s throughput over ``peer``'s, on the queries both answered."""
+    logs = [
+        math.log(per_server[name]["requests_per_second"] / per_server[peer]["requests_per_second"])
+        for query, per_server in run["results"].items()
+        if query.startswith(prefix)
+        and name in per_server
+        and peer in per_server
+        and per_server[name]["requests_per_second"] > 0
+        and per_server[peer]["requests_per_second"] > 0
+    ]
+    return (math.exp(sum(logs) / len(logs)), len(logs)) if logs else (math.nan, 0)
+
+
+TARGETS = (  # (server, peer, query-name prefix, at least), from the issue
+    ("ftzkg", "oxigraph", "graph/", 1.0),
+    ("ftzkg-nocache", "oxigraph", "graph/", 0.7),
+    ("ftzkg", "rdflib-endpoint", "", 20.0),
+    ("ftzkg", "oxigraph", "bench/", 0.7),
+)
+
+
+def print_summary(run: dict, output=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    """Geometric-mean ratios against the peers, and the issue's targets met or missed."""
+    print("\n| ratio (geometric mean) | queries | measured | target | |", file=output)
+    print("|---|---:|---:|---:|---|", file=output)
+    for name, peer, prefix, target in TARGETS:
+        ratio, count = geometric_mean_ratio(run, name, peer, prefix)
+        if not count:
+            continue
+        met = "met" if ratio >= target else "missed"
+        which = f"{prefix.rstrip('/')} queries" if prefix else "all queries"
+        print(
+            f"| {name} ÷ {peer}, {which} | {count} | {ratio:.2f}× | ≥ {target:g}× | {met} |",
+            file=output,
+        )
+    worst = [
+        measured["p99_ms"]
+        for per_server in run["results"].values()
+        for server, measured in per_server.items()
+        if server == "ftzkg"
+    ]
+    if worst:
+        print(
+            f"\nftzkg p99: {min(worst):.1f}–{max(worst):.1f} ms (target under 10 ms)", file=output
+        )
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -520,6 +569,7 @@ def main(arguments: list[str] | None = None) -> int:
         here = [n for n in names if n != "rdflib-endpoint" or dataset in rdflib_datasets]
         run = benchmark_dataset(dataset, here, queries, options.seconds, options.connections)
         print_tables(run, names)
+        print_summary(run)
         sys.stdout.flush()
         runs.append(run)
     if options.json:

@@ -66,3 +66,5 @@ def test_bench_smoke_run_prints_every_query_for_ftzkg_and_oxigraph(tmp_path):
         measured = [row for row in rows if f"| {server} |" in row and "/" in row.split("|")[1]]
         assert len(measured) == len(queries), server
     assert "| ftzkg |" in result.stdout.split("| server | load s")[1]
+    summary = [row for row in rows if row.startswith("| ftzkg ÷ oxigraph, bench queries |")]
+    assert len(summary) == 1 and summary[0].split("|")[2].strip() == str(len(queries)), summary
