@@ -25,8 +25,6 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from ftzkg.schema_closure import Schema
-
 TARGETS = ox.NamedNode("urn:ftzkg:validation:targets")
 CANDIDATES = ox.NamedNode("urn:ftzkg:validation:candidates")
 TARGET_OF = "urn:ftzkg:validation:target-of"
@@ -43,11 +41,31 @@ DESCRIPTIVE = {
     RDFS.comment,
 }
 SUPPORTED = {
-    SH.targetClass, SH.property, SH.path, SH.minCount, SH.maxCount, SH["class"], SH.datatype,
-    SH.nodeKind, SH.pattern, SH.flags, SH.minInclusive, SH.minLength, SH.lessThan,
-    SH.uniqueLang, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-    SH["or"], SH.languageIn, SH.severity, SH.deactivated,
-}  # fmt: skip
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.property,
+    SH.path,
+    SH.minCount,
+    SH.maxCount,
+    SH["class"],
+    SH.datatype,
+    SH.nodeKind,
+    SH.pattern,
+    SH.flags,
+    SH.minInclusive,
+    SH.minLength,
+    SH.lessThan,
+    SH.uniqueLang,
+    SH.qualifiedValueShape,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH["or"],
+    SH.languageIn,
+    SH.severity,
+    SH.deactivated,
+}
 NODE_KINDS = {
     SH.IRI: "isIRI(?v)",
     SH.BlankNode: "isBlank(?v)",
@@ -148,19 +166,20 @@ class ShapeCompiler:
             return "(" + "|".join(self.path(item) for item in items) + ")"
         raise UnsupportedShapes(f"a property path the compiler does not know: {node!r}")
 
-    def compile(self) -> tuple[dict[str, set[str]], list[ShapeCheck]]:
-        """(shape id → target classes, checks). Raises ``UnsupportedShapes``."""
-        targets: dict[str, set[str]] = {}
+    def compile(self) -> tuple[dict[str, list[str]], list[ShapeCheck]]:
+        """(shape id → target patterns binding ``?focus`` in a graph, checks).
+
+        Raises ``UnsupportedShapes``.
+        """
+        targets: dict[str, list[str]] = {}
         checks: list[ShapeCheck] = []
-        for shape in sorted(set(self.shapes.subjects(SH.targetClass, None)), key=str):
-            for predicate in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
-                if (shape, predicate, None) in self.shapes:
-                    raise UnsupportedShapes(f"{shape}: {predicate} targets")
+        target_predicates = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+        roots = {shape for p in target_predicates for shape in self.shapes.subjects(p, None)}
+        for shape in sorted(roots, key=str):
             if self._deactivated(shape):
                 continue
             shape_id = self.shape_id(shape)
-            targets[shape_id] = {str(cls) for cls in self.shapes.objects(shape, SH.targetClass)}
-            self.classes |= targets[shape_id]
+            targets[shape_id] = list(self._target_patterns(shape))
             focus = f"GRAPH {TARGETS} {{ ?focus <{TARGET_OF}> {shape_id} }}"
             checks.extend(self.shape_checks(shape, focus))
         implicit = set(self.shapes.subjects(RDF.type, RDFS.Class)) & (
@@ -170,6 +189,22 @@ class ShapeCompiler:
         if implicit:
             raise UnsupportedShapes("shapes that are also classes (implicit class targets)")
         return targets, checks
+
+    def _target_patterns(self, shape: rdflib.term.Node) -> Iterator[str]:
+        """Patterns over one graph ``?g`` of the store that bind the shape's focus nodes.
+
+        A class target needs no ``rdfs:subClassOf*``: the store holds the closed types.
+        """
+        for cls in self.shapes.objects(shape, SH.targetClass):
+            yield f"GRAPH ?g {{ {self._typed('?focus', cls)} }}"
+        for node in self.shapes.objects(shape, SH.targetNode):
+            if isinstance(node, rdflib.Literal):
+                raise UnsupportedShapes(f"{shape}: a literal as target node")
+            yield f"VALUES ?focus {{ {_iri(node)} }}"
+        for predicate in self.shapes.objects(shape, SH.targetSubjectsOf):
+            yield f"GRAPH ?g {{ ?focus {_iri(predicate)} ?any }}"
+        for predicate in self.shapes.objects(shape, SH.targetObjectsOf):
+            yield f"GRAPH ?g {{ ?any {_iri(predicate)} ?focus }}"
 
     def _deactivated(self, shape: rdflib.term.Node) -> bool:
         return bool(self.shapes.value(shape, SH.deactivated, default=rdflib.Literal(False)))
@@ -366,25 +401,19 @@ class ShapeCompiler:
         return f"?focus {self.path(self.shapes.value(member, SH.path))} ?any"
 
 
-def insert_targets(
-    store: ox.Store, schema: Schema, targets: dict[str, set[str]], only_candidates: bool
-) -> None:
-    """Record each target class's instances (explicit or inferred) as focus nodes."""
-    pairs = sorted(
-        (shape_id, f"<{sub}>")
-        for shape_id, classes in targets.items()
-        for cls in classes
-        for sub in schema.subclasses(cls)
-    )
-    if not pairs:
-        return
-    values = " ".join(f"({shape_id} {cls})" for shape_id, cls in pairs)
+def insert_targets(store: ox.Store, targets: dict[str, list[str]], only_candidates: bool) -> None:
+    """Record the focus nodes of every shape in the graph ``TARGETS``."""
     candidate = f"GRAPH {CANDIDATES} {{ ?focus <{CANDIDATE}> true }}" if only_candidates else ""
-    store.update(
-        f"INSERT {{ GRAPH {TARGETS} {{ ?focus <{TARGET_OF}> ?shape }} }} WHERE {{ "
-        f"{candidate} VALUES (?shape ?class) {{ {values} }} "
-        f"GRAPH ?g {{ ?focus <{RDF.type}> ?class }} }}"
-    )
+    branches = [
+        f"{{ {pattern} BIND({shape_id} AS ?shape) }}"
+        for shape_id, patterns in targets.items()
+        for pattern in patterns
+    ]
+    if branches:
+        store.update(
+            f"INSERT {{ GRAPH {TARGETS} {{ ?focus <{TARGET_OF}> ?shape }} }} WHERE {{ "
+            f"{' UNION '.join(branches)} {candidate} }}"
+        )
 
 
 def run_check(store: ox.Store, check: ShapeCheck) -> list[ShapeResult]:

@@ -304,7 +304,7 @@ class Validator:
         """The shapes' checks, run on all cores (pyoxigraph evaluates without the GIL)."""
         schema = Schema.from_store(store)
         materialise_types(store, schema, RDFS_ENTAILED, self.read_classes, self.read_predicates)
-        insert_targets(store, schema, self.targets, only_candidates)
+        insert_targets(store, self.targets, only_candidates)
         found: set[Violation] = set()
         bar = tqdm(
             total=len(self.checks),
