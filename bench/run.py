@@ -111,45 +111,52 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 3600) -> floa
     return external.wait_until_answering(url, process, timeout)
 
 
+def start_ftzkg(environment: dict[str, str]) -> tuple[subprocess.Popen, str, float]:
+    """``ftzkg serve`` on a free loopback port: its process, base URL and seconds to ready."""
+    port = external.free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ftzkg")), "serve", "--port", str(port)],
+        env={
+            **os.environ,
+            "FTZKG_HOST": "127.0.0.1",
+            "FTZKG_MAX_ROWS": BIG_ROW_LIMIT,
+            "FTZKG_QUERY_TIMEOUT": "60",
+            **environment,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/health", process)
+    except BaseException:  # interrupted or failed while starting: do not leave it behind
+        external.stop_process(process)
+        raise
+    return process, base, time.monotonic() - started
+
+
 @contextlib.contextmanager
 def ftzkg_server(
     name: str, data_dir: Path, store: Path, cache: bool, first_load: bool
 ) -> Iterator[Server]:
-    """``ftzkg serve`` on an on-disk store; ``first_load`` times loading (and validating)."""
-    ftzkg = str(Path(sys.executable).with_name("ftzkg"))
+    """``ftzkg serve`` on an on-disk store; ``first_load`` times loading and validating.
+
+    Verdicts go to a folder of this run, so the first start validates in full and the
+    second is the restart an operator sees (store loaded, verdicts remembered).
+    """
     environment = {
-        **os.environ,
         "FTZKG_DATA_DIR": str(data_dir),
         "FTZKG_STORE": str(store),
-        "FTZKG_HOST": "127.0.0.1",
-        "FTZKG_MAX_ROWS": BIG_ROW_LIMIT,
+        "FTZKG_VALIDATION_CACHE": str(store.parent / f"{store.name}-verdicts"),
         "FTZKG_CACHE_RESULTS": "true" if cache else "false",
-        "FTZKG_QUERY_TIMEOUT": "60",
     }
-
-    def start() -> tuple[subprocess.Popen, str, float]:
-        port = external.free_port()
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [ftzkg, "serve", "--port", str(port)],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(base + "/health", process)
-        except BaseException:  # interrupted or failed while starting: do not leave it behind
-            external.stop_process(process)
-            raise
-        return process, base, time.monotonic() - started
-
     load_seconds = None
     if first_load:
-        process, _, load_seconds = start()
+        process, _, load_seconds = start_ftzkg(environment)
         external.stop_process(process)
-    process, base, ready_seconds = start()
+    process, base, ready_seconds = start_ftzkg(environment)
     try:
         yield Server(name, base + "/sparql", [process], load_seconds, ready_seconds)
     finally:
@@ -159,27 +166,11 @@ def ftzkg_server(
 @contextlib.contextmanager
 def ftzkg_fronting(remote: Server, data_dir: Path) -> Iterator[Server]:
     """``ftzkg serve --store sparql+…`` in front of another server: the scale-out setup."""
-    port = external.free_port()
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ftzkg")), "serve", "--port", str(port)],
-        env={
-            **os.environ,
-            "FTZKG_DATA_DIR": str(data_dir),
-            "FTZKG_STORE": "sparql+" + remote.query_url,
-            "FTZKG_MAX_ROWS": BIG_ROW_LIMIT,
-            "FTZKG_QUERY_TIMEOUT": "60",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    process, base, ready_seconds = start_ftzkg(
+        {"FTZKG_DATA_DIR": str(data_dir), "FTZKG_STORE": "sparql+" + remote.query_url}
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/health", process)
-        yield Server(
-            f"ftzkg→{remote.name}", base + "/sparql", [process], None, time.monotonic() - started
-        )
+        yield Server(f"ftzkg→{remote.name}", base + "/sparql", [process], None, ready_seconds)
     finally:
         external.stop_process(process)
 
