@@ -39,12 +39,12 @@ DESCRIPTIVE = {
     SH.group,
     RDFS.label,
     RDFS.comment,
+    RDFS.subClassOf,  # of a shape that is also a class: ontology, not a constraint
 }
 SUPPORTED = {
     SH.targetClass,
     SH.targetNode,
     SH.targetSubjectsOf,
-    SH.targetObjectsOf,
     SH.property,
     SH.path,
     SH.minCount,
@@ -175,6 +175,7 @@ class ShapeCompiler:
         checks: list[ShapeCheck] = []
         target_predicates = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
         roots = {shape for p in target_predicates for shape in self.shapes.subjects(p, None)}
+        roots |= self._implicit_class_targets()
         for shape in sorted(roots, key=str):
             if self._deactivated(shape):
                 continue
@@ -182,20 +183,23 @@ class ShapeCompiler:
             targets[shape_id] = list(self._target_patterns(shape))
             focus = f"GRAPH {TARGETS} {{ ?focus <{TARGET_OF}> {shape_id} }}"
             checks.extend(self.shape_checks(shape, focus))
-        implicit = set(self.shapes.subjects(RDF.type, RDFS.Class)) & (
-            set(self.shapes.subjects(RDF.type, SH.NodeShape))
-            | set(self.shapes.subjects(RDF.type, SH.PropertyShape))
-        )
-        if implicit:
-            raise UnsupportedShapes("shapes that are also classes (implicit class targets)")
         return targets, checks
+
+    def _implicit_class_targets(self) -> set[rdflib.term.Node]:
+        """Shapes that are also classes: their instances are their focus nodes."""
+        shapes = set(self.shapes.subjects(RDF.type, SH.NodeShape))
+        shapes |= set(self.shapes.subjects(RDF.type, SH.PropertyShape))
+        return shapes & set(self.shapes.subjects(RDF.type, RDFS.Class))
 
     def _target_patterns(self, shape: rdflib.term.Node) -> Iterator[str]:
         """Patterns over one graph ``?g`` of the store that bind the shape's focus nodes.
 
         A class target needs no ``rdfs:subClassOf*``: the store holds the closed types.
         """
-        for cls in self.shapes.objects(shape, SH.targetClass):
+        classes = set(self.shapes.objects(shape, SH.targetClass))
+        if shape in self._implicit_class_targets():
+            classes.add(shape)
+        for cls in sorted(classes, key=str):
             yield f"GRAPH ?g {{ {self._typed('?focus', cls)} }}"
         for node in self.shapes.objects(shape, SH.targetNode):
             if isinstance(node, rdflib.Literal):
@@ -203,8 +207,9 @@ class ShapeCompiler:
             yield f"VALUES ?focus {{ {_iri(node)} }}"
         for predicate in self.shapes.objects(shape, SH.targetSubjectsOf):
             yield f"GRAPH ?g {{ ?focus {_iri(predicate)} ?any }}"
-        for predicate in self.shapes.objects(shape, SH.targetObjectsOf):
-            yield f"GRAPH ?g {{ ?any {_iri(predicate)} ?focus }}"
+        if (shape, SH.targetObjectsOf, None) in self.shapes:
+            # Literals can be its focus nodes, and the graph of targets cannot hold them.
+            raise UnsupportedShapes(f"{shape}: sh:targetObjectsOf")
 
     def _deactivated(self, shape: rdflib.term.Node) -> bool:
         return bool(self.shapes.value(shape, SH.deactivated, default=rdflib.Literal(False)))
@@ -219,9 +224,12 @@ class ShapeCompiler:
             raise UnsupportedShapes(f"{shape}: severity {severity}")
         if self._deactivated(shape):
             return
-        for node in self.shapes.objects(shape, SH.property):
-            yield from self.shape_checks(node, focus)
         path_node = self.shapes.value(shape, SH.path)
+        for node in self.shapes.objects(shape, SH.property):
+            if path_node is not None:
+                # Its focus nodes would be this shape's values, not this shape's focus nodes.
+                raise UnsupportedShapes(f"{shape}: sh:property on a property shape")
+            yield from self.shape_checks(node, focus)
         path = self.path(path_node) if path_node is not None else ""
         # Value nodes: the focus node itself for a node shape, else the path's values.
         values = f"?focus {path} ?v ." if path else "BIND(?focus AS ?v)"
@@ -339,7 +347,7 @@ class ShapeCompiler:
                 f"COUNT(DISTINCT ?v) > {int(maximum)}",
                 f"More than {maximum} values",
             )
-        if any(unique.toPython() is True for unique in self.shapes.objects(shape, SH.uniqueLang)):
+        if rdflib.Literal(True) in set(self.shapes.objects(shape, SH.uniqueLang)):
             tagged = f'{values} FILTER(isLiteral(?v) && LANG(?v) != "")'
             query = (
                 f"SELECT ?focus WHERE {{ {focus} {tagged} }} "
