@@ -205,3 +205,32 @@ def test_copy_helper_still_makes_a_conforming_folder(settings, tmp_path) -> None
     data_dir = copy_data_dir(settings.data_dir, tmp_path / "data")
     result = validate_dataset(settings.with_changes(data_dir=data_dir, validation_cache="off"))
     assert result.conforms, result.text
+
+
+def test_shapes_the_compiler_does_not_translate_are_checked_by_pyshacl(validator, dataset_data):
+    shapes = rdflib.Graph()
+    shapes += validator.shapes
+    shapes.update(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> INSERT DATA { "
+        f"<urn:test:ZoneNameShape> a sh:NodeShape ; sh:targetClass <{FTZ}FreeTradeZone> ; "
+        'sh:property [ sh:path <http://www.w3.org/2000/01/rdf-schema#label> ; sh:in ( "none" ) ] }'
+    )
+    fallback = Validator(validator.ontology, shapes)
+    result = fallback.check(dataset_data)
+    assert "shapes checked by pyshacl" in fallback.fallback_reason
+    assert any("pyshacl" in note for note in result.notes)
+    assert "note: shapes checked by pyshacl" in result.text
+    assert {v.component for v in result.violations} == {
+        "http://www.w3.org/ns/shacl#InConstraintComponent"
+    }
+
+
+def test_owl_constructs_the_queries_do_not_cover_are_checked_by_owlrl(validator, dataset_data):
+    data = rdflib.Graph()
+    data += dataset_data
+    data.update(
+        f"INSERT DATA {{ <{FTZ}hasArea> a <{OWL}TransitiveProperty> . {REN} a <{FTZ}City> }}"
+    )
+    result = validator.check(data)
+    assert any("owlrl" in note and "TransitiveProperty" in note for note in result.notes)
+    assert result.inconsistencies == validator.reference_check(data).inconsistencies

@@ -131,7 +131,9 @@ class ValidationResult:
 
     def _how_checked(self) -> list[str]:
         lines = [f"note: {note}" for note in self.notes]
-        if self.data_graphs and not self.remembered:
+        if self.data_graphs and self.checked_graphs == self.data_graphs:
+            lines.append(f"checked all {self.data_graphs} data graphs")
+        elif self.data_graphs and not self.remembered:
             lines.append(
                 f"re-checked {self.checked_graphs} of {self.data_graphs} data graphs "
                 "(the others' verdicts were remembered)"
