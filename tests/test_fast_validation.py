@@ -180,6 +180,28 @@ def test_a_broken_change_to_one_report_is_still_caught(generated, settings, tmp_
     assert {v.focus_node for v in changed.violations} == {f"{ID}area/nowhere"}
 
 
+def test_a_change_to_one_report_that_breaks_a_shared_resource_is_caught(
+    generated, settings, tmp_path
+) -> None:
+    remembering = settings.with_changes(
+        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
+    )
+    assert validate_dataset(remembering).conforms
+    report = synthetic_reports(generated)[0]
+    russia = f"<{ID}country/russia>"
+    report.write_text(
+        report.read_text()
+        + f'\n{russia} <http://www.w3.org/2000/01/rdf-schema#label> "Another Russia"@en .\n'
+    )
+    changed = validate_dataset(remembering)
+    # The report now describes Russia, so the graphs mentioning Russia depend on it too.
+    assert 1 < changed.checked_graphs < changed.data_graphs
+    assert not changed.conforms
+    assert {(v.focus_node, v.shape) for v in changed.violations} == {
+        (f"{ID}country/russia", "ftzsh:LabelEnglishShape")
+    }
+
+
 def test_a_change_to_the_shared_report_rechecks_the_reports_relying_on_it(
     generated, settings, tmp_path
 ) -> None:
