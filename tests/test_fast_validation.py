@@ -198,7 +198,8 @@ def test_a_change_to_one_report_that_breaks_a_shared_resource_is_caught(
     assert 1 < changed.checked_graphs < changed.data_graphs
     assert not changed.conforms
     assert {(v.focus_node, v.shape) for v in changed.violations} == {
-        (f"{ID}country/russia", "ftzsh:LabelEnglishShape")
+        (f"{ID}country/russia", "ftzsh:LabelEnglishShape"),
+        (f"{ID}country/russia", "ftzsh:LabelPerLanguageShape"),
     }
 
 
