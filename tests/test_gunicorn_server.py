@@ -503,8 +503,22 @@ def test_sigterm_lets_an_in_flight_query_finish_then_the_server_exits(
         requests.get(f"{base_url}/health", timeout=2)
 
 
-def direct_children(pid: int) -> list[int]:
-    return [child for child in process_tree(pid) if _parent(child) == pid]
+def gunicorn_workers(arbiter: int) -> list[int]:
+    """The arbiter's forked children (same command line), not helpers such as
+    multiprocessing's resource tracker."""
+    command = _command_line(arbiter)
+    return [
+        child
+        for child in process_tree(arbiter)
+        if _parent(child) == arbiter and _command_line(child) == command
+    ]
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _parent(pid: int) -> int | None:
@@ -534,7 +548,7 @@ def test_two_http_workers_share_one_on_disk_store(tmp_path, data_dir, reference)
             base_url,
             process,
         ):
-            assert len(direct_children(process.pid)) == 2, start
+            assert len(gunicorn_workers(process.pid)) == 2, start
             answers: list[tuple[int, bytes]] = []
             clients = [
                 threading.Thread(target=ask_labels_as_tsv, args=(base_url, 10, answers))
