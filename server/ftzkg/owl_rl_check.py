@@ -26,6 +26,7 @@ from ftzkg.schema_closure import OWL, RDF_TYPE, Schema, materialise_types
 OWL_TYPES = ox.NamedNode("urn:ftzkg:validation:owl-types")
 RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
 RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RDF_NIL = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#nil")
 # OWL terms whose rules this module does not evaluate; their presence means owlrl runs.
 UNSUPPORTED_PREDICATES = [
@@ -230,11 +231,12 @@ def _same_as_clashes(store: ox.Store, disjoint: set[tuple[str, str]]) -> set[str
 
 def ill_typed_literals(store: ox.Store) -> set[str]:
     """dt-not-type, judged by owlrl's own lexical-to-value converters (all literals)."""
-    skipped = {str(rdflib.XSD.string), "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
-    datatypes = " ".join(f"<{dt}>" for dt in OWL_RL_Datatypes if str(dt) not in skipped)
+    # Strings are never ill-typed (owlrl's converter for them is the identity), and most
+    # literals are strings: leaving them out in the query makes it six times faster than
+    # matching the datatypes in SPARQL.
     query = (
-        f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o)) "
-        f"VALUES ?dt {{ {datatypes} }} FILTER(DATATYPE(?o) = ?dt) }}"
+        "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && !(DATATYPE(?o) IN "
+        f"(<{rdflib.XSD.string}>, <{RDF_LANG_STRING}>))) }}"
     )
     # Read out before converting: a converter's exception keeps this frame alive until a
     # garbage collection, maybe in another thread, where pyoxigraph's results must not be
@@ -244,7 +246,7 @@ def ill_typed_literals(store: ox.Store) -> set[str]:
     for literal in literals:
         datatype = rdflib.URIRef(literal.datatype.value)
         converter = AltXSDToPYTHON.get(datatype)
-        if converter is None:
+        if converter is None or datatype not in OWL_RL_Datatypes:
             continue
         try:
             converter(literal.value)
