@@ -1,7 +1,8 @@
 """``ftzkg serve``: validate the data, then serve the app under gunicorn.
 
-Validation runs first, in the launching process: data that fails its shapes never gets
-served; the report is printed and the command exits non-zero.
+Validation runs first, in a spawned child process: data that fails its shapes never gets
+served; the report is printed and the command exits non-zero. The same child then loads an
+on-disk store, so the process that forks the workers never holds the data itself.
 
 The store is opened inside each gunicorn worker (``preload_app`` off), not in the arbiter,
 because the store's query worker processes and their pipes belong to the process that
@@ -18,9 +19,12 @@ the only copy writes can reach (``Settings.http_processes``).
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
+import multiprocessing
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
@@ -34,6 +38,10 @@ from ftzkg.web import EXTENSION_KEY, create_app
 # gunicorn's largest bounded request line: a GET query up to about 8 KB once
 # percent-encoded; longer queries are sent with POST (up to FTZKG_MAX_QUERY_BYTES).
 REQUEST_LINE_LIMIT = 8190
+Result = TypeVar("Result")
+
+if TYPE_CHECKING:
+    from ftzkg.validation import ValidationResult
 
 
 class FtzkgServer(BaseApplication):
@@ -84,13 +92,33 @@ def close_worker_store(server: Any, worker: Any) -> None:
 
 def serve(settings: Settings) -> None:
     """Validate the data and serve it until gunicorn is told to stop (SIGTERM, SIGINT)."""
-    from ftzkg.validation import validate_dataset
-
-    validation = validate_dataset(settings)
+    validation, worker_settings = call_in_fresh_process(check_and_prepare, settings)
     sys.stderr.write(validation.text + "\n")
     if not validation.conforms:
         raise ValidationFailed(
             "the data does not conform to its shapes (report above); the server was not started",
             validation.text,
         )
-    FtzkgServer(prepare_store(settings)).run()
+    FtzkgServer(worker_settings).run()
+
+
+def check_and_prepare(settings: Settings) -> tuple[ValidationResult, Settings]:
+    """Validate the data, then load an on-disk store; the settings the workers get."""
+    from ftzkg.validation import validate_dataset  # rdflib, pyshacl: only in this child
+
+    validation = validate_dataset(settings)
+    if not validation.conforms:
+        return validation, settings
+    return validation, prepare_store(settings)
+
+
+def call_in_fresh_process(function: Callable[..., Result], *arguments: Any) -> Result:
+    """``function(*arguments)`` in a spawned interpreter: its result, or its exception.
+
+    The process that forks the gunicorn workers stays small and untouched: validating a
+    million triples left 800 MB in it that every forked worker then carried, and a store
+    opened in it breaks the workers' writes (see ``prepare_store``).
+    """
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as child:
+        return child.submit(function, *arguments).result()

@@ -551,15 +551,13 @@ def prepare_store(settings: Settings) -> Settings:
     """Load an on-disk store once, before the HTTP workers start; the settings they get.
 
     Each gunicorn worker opens the store itself; loading (or reloading) first lets them all
-    find it loaded and open it read-only side by side. The load runs in a spawned child:
-    RocksDB's background threads do not survive a fork, so a process that opened the store
-    and then forked the workers left them with writes that wait forever for a flush.
+    find it loaded and open it read-only side by side. Never call this in the process that
+    forks the workers: RocksDB's background threads do not survive a fork, and a worker
+    forked from a process that had opened the store waited forever for a flush when it wrote.
     """
     if settings.store is None or is_remote_store(settings.store):
         return settings
-    spawn = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as loader:
-        loader.submit(open_on_disk, Path(settings.store), settings).result()
+    open_on_disk(Path(settings.store), settings)
     return settings.with_changes(reload_data=False)
 
 
