@@ -59,6 +59,10 @@ from ftzkg.shacl_sparql import (
 
 READABLE_PREFIXES = all_prefixes(CANONICAL_BASE_IRI)
 MODEL_KINDS = ("ontology", "shapes")
+ONTOLOGY_GRAPH = ox.NamedNode(f"{CANONICAL_BASE_IRI}graph/ontology")
+RDFS_ENTAILED = ox.NamedNode("urn:ftzkg:validation:rdfs-entailed")
+# Changes whenever a change to the checks could change a verdict: remembered verdicts lapse.
+CHECKS_REVISION = "sparql-1"
 
 
 @dataclass(frozen=True)
@@ -157,12 +161,6 @@ def graph_from_quads(quads: Iterable[ox.Quad]) -> rdflib.Graph:
 def load_source(source: GraphSource) -> rdflib.Graph:
     """One data file as an rdflib graph, with its IRIs under the canonical base."""
     return graph_from_quads(read_graph_quads(source, CANONICAL_BASE_IRI))
-
-
-ONTOLOGY_GRAPH = ox.NamedNode(f"{CANONICAL_BASE_IRI}graph/ontology")
-RDFS_ENTAILED = ox.NamedNode("urn:ftzkg:validation:rdfs-entailed")
-# Changes whenever a change to the checks could change a verdict: remembered verdicts lapse.
-CHECKS_REVISION = "sparql-1"
 
 
 def _term_id(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
