@@ -219,6 +219,37 @@ def test_a_change_to_the_shared_report_rechecks_the_reports_relying_on_it(
     assert again.checked_graphs == again.data_graphs
 
 
+GENERATED_MUTATIONS = {
+    "synthetic-area-loses-its-zone": (
+        f"DELETE {{ ?area <{FTZ}partOfZone> ?zone }}",
+        f"?area <{FTZ}partOfZone> ?zone FILTER(CONTAINS(STR(?area), '-s00002'))",
+    ),
+    "synthetic-quotation-gets-a-city-as-speaker": (
+        f"INSERT {{ ?quotation <{FTZ}spokenBy> <{ID}city/harbin> }}",
+        f"?quotation <{FTZ}spokenBy> ?person FILTER(CONTAINS(STR(?quotation), '-s00001'))",
+    ),
+    "synthetic-selector-ends-before-it-starts": (
+        "INSERT { ?selector <http://www.w3.org/ns/oa#end> 0 }",
+        "?selector <http://www.w3.org/ns/oa#start> ?start "
+        "FILTER(CONTAINS(STR(?selector), 'synthetic-00003'))",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED_MUTATIONS))
+def test_mutated_generated_data_gets_the_reference_verdict(validator, generated, name) -> None:
+    change, where = GENERATED_MUTATIONS[name]
+    data = rdflib.Graph()
+    for source in dataset_sources(generated):
+        if source.kind in {"report", "links"}:
+            data += load_source(source)
+    before = len(data)
+    data.update(f"{change} WHERE {{ {where} }}")
+    assert len(data) != before
+    assert_same_verdict(validator, data)
+    assert validator.check(data).violations
+
+
 def test_the_generated_data_gets_the_verdict_of_the_whole_dataset(generated, settings) -> None:
     result = validate_dataset(settings.with_changes(data_dir=generated, validation_cache="off"))
     assert result.conforms, result.text
