@@ -28,6 +28,7 @@ from ftzkg.dataset import GraphSource, dataset_sources, read_graph_quads
 from ftzkg.errors import BadRequest, NotFound
 from ftzkg.formats import GRAPH, Format, format_by_name, formats_for
 from ftzkg.namespaces import all_prefixes
+from ftzkg.progress import progress_wanted
 from ftzkg.store import Store
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle", "ntriples", "jsonld")
@@ -250,7 +251,7 @@ def export_to_file(
             output: BinaryIO = raw
             if path.suffix == ".gz":
                 output = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", mtime=0))
-            progress = sys.stderr.isatty()
+            progress = progress_wanted()
             write_export(output, settings, rdf_format, graph_iri, store, progress, plain_wkt)
             stack.close()
             partial.replace(path)

@@ -29,6 +29,7 @@ from tqdm import tqdm
 from ftzkg.config import Settings
 from ftzkg.errors import BadRequest, Forbidden, Unauthorized, UpstreamError
 from ftzkg.export import skolemised_quads
+from ftzkg.progress import progress_wanted
 from ftzkg.store import Store
 
 DEFAULT_BATCH_TRIPLES = 2_000
@@ -216,7 +217,7 @@ def push_dataset(
     endpoints.check()
     if batch_size < 1:
         raise BadRequest("--batch-size must be at least 1")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = progress_wanted() if progress is None else progress
     verified: dict[str, int] = {}
     with (
         http_session(endpoints.token) as session,
