@@ -288,3 +288,20 @@ def test_owl_constructs_the_queries_do_not_cover_are_checked_by_owlrl(validator,
     result = validator.check(data)
     assert any("owlrl" in note and "TransitiveProperty" in note for note in result.notes)
     assert result.inconsistencies == validator.reference_check(data).inconsistencies
+
+
+def test_literals_a_store_would_rewrite_are_judged_on_the_files(settings, tmp_path) -> None:
+    data_dir = copy_data_dir(settings.data_dir, tmp_path / "data")
+    report = next((data_dir / "graph" / "reports").glob("*.ttl"))
+    source = f"<{ID}source/2021-08-19-typed-count>"
+    report.write_text(
+        report.read_text()
+        + f"\n{source} <{FTZ}characterCount> "
+        + '"5"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> .\n'
+    )
+    result = validate_dataset(settings.with_changes(data_dir=data_dir, validation_cache="off"))
+    assert any("pyshacl" in note and "nonNegativeInteger" in note for note in result.notes)
+    assert (
+        f"{ID}source/2021-08-19-typed-count",
+        "http://www.w3.org/ns/shacl#DatatypeConstraintComponent",
+    ) in {(v.focus_node, v.component) for v in result.violations}
