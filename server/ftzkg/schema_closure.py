@@ -84,10 +84,6 @@ class Schema:
         }
         return {name: _reflexive_transitive(edges, name) for name in classes}
 
-    def subclasses(self, name: str) -> set[str]:
-        """``name`` and every class below it (for ``rdf:type/rdfs:subClassOf*`` targets)."""
-        return {sub for sub, supers in self.superclasses().items() if name in supers} | {name}
-
     def property_superproperties(self) -> dict[str, set[str]]:
         """Every property named in the schema → itself and its superproperties (RDFS)."""
         edges = self._edges(f"{RDFS}subPropertyOf")
