@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -46,6 +45,7 @@ from ftzkg.config import CANONICAL_BASE_IRI, ConfigurationError, Settings
 from ftzkg.dataset import GraphSource, dataset_sources, read_graph_quads
 from ftzkg.errors import BadRequest
 from ftzkg.namespaces import all_prefixes, compact
+from ftzkg.progress import progress_wanted
 from ftzkg.schema_closure import RDF_TYPE, Schema, materialise_types
 from ftzkg.shacl_sparql import (
     CANDIDATE,
@@ -179,11 +179,6 @@ def _readable(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     return str(term)
 
 
-def _quiet() -> bool:
-    """No progress bar in CI or when nobody watches a terminal."""
-    return bool(os.environ.get("CI")) or not sys.stderr.isatty()
-
-
 class Validator:
     """The shapes and the ontology, loaded once, that any data graph is checked against."""
 
@@ -310,7 +305,7 @@ class Validator:
             total=len(self.checks),
             desc="validating",
             unit="check",
-            disable=not progress or _quiet(),
+            disable=not progress or not progress_wanted(),
         )
         with bar:
             running = [pool.submit(run_check, store, check) for check in self.checks]

@@ -32,7 +32,7 @@ from ftzkg.errors import BadRequest, QuerySyntaxError, ValidationFailed
 from ftzkg.network_guard import NetworkGuard
 from ftzkg.store import Store, UpdateSummary
 from ftzkg.update_text import fetched_iris, with_using_clauses
-from ftzkg.validation import Validator, graph_from_quads
+from ftzkg.validation import Validator
 
 GraphName = ox.NamedNode | ox.DefaultGraph
 GraphValidator = Callable[[Store, ox.Store, Sequence[GraphName]], None]
@@ -263,8 +263,7 @@ def shapes_validator(settings: Settings) -> GraphValidator:
     The changed graphs are validated together with every report and link-set graph the
     store already holds, because a link set's statements rely on the report it links.
     """
-    model = Validator.from_settings(settings)
-    validator = Validator(model.ontology, model.shapes)
+    validator = Validator.from_settings(settings)
     data_prefixes = (f"{settings.base_iri}graph/report/", f"{settings.base_iri}graph/links/")
 
     def validate(store: Store, staging: ox.Store, graphs: Sequence[GraphName]) -> None:
@@ -278,7 +277,7 @@ def shapes_validator(settings: Settings) -> GraphValidator:
         staged = [
             quad for graph in graphs for quad in staging.quads_for_pattern(None, None, None, graph)
         ]
-        result = validator.check(graph_from_quads(staged + context))
+        result = validator.check_quads(staged, context)
         if not result.conforms:
             raise ValidationFailed(
                 "the write was rejected: the data would not conform to the shapes; "
