@@ -18,7 +18,8 @@ import pytest
 from ftzkg.config import Settings
 from ftzkg.errors import BadRequest, QueryNotAllowed, QuerySyntaxError, QueryTimeout
 from ftzkg.formats import BY_NAME, FORMATS, GRAPH, SOLUTIONS
-from ftzkg.store import METADATA_GRAPH, EmbeddedStore, QueryRequest, SpooledAnswer, open_store
+from ftzkg.store import EmbeddedStore, QueryRequest, SpooledAnswer, open_store
+from ftzkg.store_metadata import LEGACY_METADATA_GRAPH, METADATA_FILE, read_metadata
 
 BASE = "https://w3id.org/ftzkg/"
 ONTOLOGY_GRAPH = BASE + "graph/ontology"
@@ -523,9 +524,12 @@ def test_replace_graphs_is_seen_by_the_next_query_and_survives_a_restart(tmp_pat
         assert (summary.triples_added, summary.graphs) == (5, (new_graph, BETA_GRAPH))
         assert count(opened, default_graph_uris=(new_graph,)) == 5
         assert BETA_GRAPH not in opened.named_graphs()
-        assert METADATA_GRAPH not in opened.named_graphs()
+        assert not [graph for graph in opened.named_graphs() if graph.startswith("urn:ftzkg")]
         graphs = ask(opened, "SELECT DISTINCT ?g { GRAPH ?g { } }", "json")
-        assert METADATA_GRAPH not in graphs.decode()
+        assert "urn:ftzkg" not in graphs.decode()
+        # The union default graph holds the data and nothing of the store's bookkeeping.
+        assert count(opened) == sum(opened.graph_counts().values())
+        assert read_metadata(tmp_path / "db").version == 2
     finally:
         opened.close()
     restarted = EmbeddedStore(settings)
@@ -542,3 +546,30 @@ def test_a_refused_write_changes_nothing(store):
     with pytest.raises(BadRequest):
         store.replace_graphs({BETA_GRAPH: [], "not an iri": []})
     assert (store.version, store.graph_counts()) == before
+
+
+def test_a_store_with_the_older_metadata_graph_is_reloaded_and_loses_it(tmp_path):
+    folder = write_data(tmp_path / "data")
+    settings = make_settings(folder, store=str(tmp_path / "db"), workers=1)
+    EmbeddedStore(settings).close()
+    (tmp_path / "db" / METADATA_FILE).unlink()  # as an older ftzkg left it: a graph instead
+    older = ox.Store(str(tmp_path / "db"))
+    bookkeeping = ox.NamedNode(LEGACY_METADATA_GRAPH)
+    older.add(
+        ox.Quad(
+            ox.NamedNode("urn:ftzkg:store"),
+            ox.NamedNode("urn:ftzkg:version"),
+            ox.Literal(7),
+            bookkeeping,
+        )
+    )
+    older.flush()
+    del older
+    reopened = EmbeddedStore(settings)
+    try:
+        assert reopened.version == 8
+        assert LEGACY_METADATA_GRAPH not in reopened.named_graphs()
+        assert count(reopened) == sum(reopened.graph_counts().values())
+        assert read_metadata(tmp_path / "db").loaded
+    finally:
+        reopened.close()

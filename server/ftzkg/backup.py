@@ -2,9 +2,10 @@
 
 A backup is pyoxigraph's own (``Store.backup``: a consistent RocksDB checkpoint, hard-linked
 where the file system allows, so it is fast and safe while the store is in use) taken from a
-read-only handle, so it can run beside a live server. Restoring never opens the target for
-writing in place: the backup is copied next to it and swapped in with two renames, so an
-interrupted restore leaves either the old store or the new one, never a mixture.
+read-only handle, so it can run beside a live server, plus the store's metadata file.
+Restoring never opens the target for writing in place: the backup is copied next to it and
+swapped in with two renames, so an interrupted restore leaves either the old store or the
+new one, never a mixture.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ftzkg.errors import BadRequest
+from ftzkg.store_metadata import METADATA_FILE
 
 
 def backup_store(store_path: Path, target: Path) -> int:
@@ -29,6 +31,11 @@ def backup_store(store_path: Path, target: Path) -> int:
     try:
         store = ox.Store.read_only(str(store_path))
         store.backup(str(target))
+        # Copied after the data: a write bumps the version before it changes the data, so the
+        # copy's version is never older than the data it describes (see store_metadata).
+        metadata = store_path / METADATA_FILE
+        if metadata.is_file():
+            shutil.copy2(metadata, target / METADATA_FILE)
         return len(ox.Store.read_only(str(target)))
     except OSError as error:
         raise BadRequest(f"cannot back up {store_path}: {error}") from None

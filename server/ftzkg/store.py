@@ -39,6 +39,12 @@ from ftzkg.errors import (
 from ftzkg.formats import GRAPH, SOLUTIONS, Format
 from ftzkg.network_guard import NetworkGuard
 from ftzkg.progress import show_progress
+from ftzkg.store_metadata import (
+    LEGACY_METADATA_GRAPH,
+    StoreMetadata,
+    read_metadata,
+    write_metadata,
+)
 
 
 @dataclass(frozen=True)
@@ -111,16 +117,6 @@ class Store(ABC):
         """Release workers, files and connections."""
 
 
-METADATA_GRAPH = "urn:ftzkg:store-metadata"
-"""The on-disk store's own bookkeeping (dataset version, source hashes), hidden from queries.
-
-It lives inside the store so that it changes in the same transaction as the data it
-describes and travels with backups."""
-_META_STORE = ox.NamedNode("urn:ftzkg:store")
-_META_VERSION = ox.NamedNode("urn:ftzkg:version")
-_META_LOAD_PENDING = ox.NamedNode("urn:ftzkg:loadPending")
-_META_SOURCE_HASH = ox.NamedNode("urn:ftzkg:sourceSha256")
-_IN_METADATA = f"GRAPH <{METADATA_GRAPH}>"
 _SPOOL_THRESHOLD = 1 << 20
 _CHUNK_BYTES = 64 * 1024
 _DRAIN_GRACE_SECONDS = 5.0
@@ -205,8 +201,7 @@ class EmbeddedStore(Store):
         """
         if self._path is None:
             return []
-        with self._lock:
-            _, _, recorded = _read_metadata(self._handle)
+        recorded = read_metadata(self._path).sources
         current = {
             source.iri(self.settings.base_iri): source.content_hash()
             for source in dataset_sources(self.settings.data_dir)
@@ -302,10 +297,7 @@ class EmbeddedStore(Store):
         union = self.settings.default_graph_as_union
         if analysis.has_dataset_clause:
             return None, None, False
-        if self._path is None:
-            return None, None, union
-        visible = tuple(self._facts.named_graphs)
-        return (("", *visible) if union else ("",)), visible, False
+        return None, None, union
 
     def _evaluate(self, task: query_workers.EvaluationTask) -> query_workers.Evaluation:
         timeout = self.settings.query_timeout
@@ -329,9 +321,7 @@ class EmbeddedStore(Store):
 
     def _read_facts(self) -> _StoreFacts:
         graphs = sorted(
-            graph.value
-            for graph in self._handle.named_graphs()
-            if isinstance(graph, ox.NamedNode) and graph.value != METADATA_GRAPH
+            graph.value for graph in self._handle.named_graphs() if isinstance(graph, ox.NamedNode)
         )
         counts = dict.fromkeys(graphs, 0)
         for solution in self._handle.query(
@@ -352,14 +342,7 @@ class EmbeddedStore(Store):
         """The quads (of one graph), read whole under the lock: a write cannot cut them."""
         graph = ox.NamedNode(graph_iri) if graph_iri is not None else None
         with self._lock:
-            quads = [
-                quad
-                for quad in self._handle.quads_for_pattern(None, None, None, graph)
-                if not (
-                    isinstance(quad.graph_name, ox.NamedNode)
-                    and quad.graph_name.value == METADATA_GRAPH
-                )
-            ]
+            quads = list(self._handle.quads_for_pattern(None, None, None, graph))
         return iter(quads)
 
     def export(
@@ -393,8 +376,6 @@ class EmbeddedStore(Store):
                     ox.NamedNode(iri)
                 except ValueError as error:
                     raise BadRequest(f"graph IRI <{iri}> is not valid: {error}") from None
-            if iri == METADATA_GRAPH:
-                raise BadRequest(f"<{iri}> is the store's own graph and cannot be written")
             triples = ox.serialize(
                 (ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads),
                 format=ox.RdfFormat.N_TRIPLES,
@@ -410,12 +391,9 @@ class EmbeddedStore(Store):
                 f"DROP SILENT GRAPH <{iri}>" if iri else "DROP SILENT DEFAULT" for iri in graphs
             ]
             operations.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
-            if self._path is not None:
-                version_statement = f"{_META_STORE} {_META_VERSION}"
-                operations.append(f"DELETE WHERE {{ {_IN_METADATA} {{ {version_statement} ?v }} }}")
-                operations.append(
-                    f"INSERT DATA {{ {_IN_METADATA} {{ {version_statement} {version} }} }}"
-                )
+            if self._path is not None:  # the version first: see store_metadata
+                metadata = read_metadata(self._path)
+                write_metadata(self._path, metadata.with_changes(version=version))
             self._drain_pool()
             try:
                 self._write(" ;\n".join(operations))
@@ -488,63 +466,39 @@ def _quads_of(sources: list[GraphSource], base_iri: str) -> Iterator[ox.Quad]:
 def open_on_disk(path: Path, settings: Settings) -> int:
     """Open (creating or completing) the on-disk store; return its dataset version.
 
-    The metadata graph is written last by a load: a store without it, or with a load
-    still marked pending (the process was killed while loading), is loaded again from
-    the files, replacing what a cut load left; so a kill leaves nothing or everything.
+    A store whose load never finished (the process was killed while loading; see
+    ``store_metadata``) is loaded again from the files, replacing what a cut load left; so a
+    kill leaves nothing or everything.
     """
-    if not settings.reload_data:
-        loaded_version = _loaded_version(path)
-        if loaded_version is not None:
-            # Read-only: several HTTP workers may open a loaded store at the same time.
-            return loaded_version
-    primary = ox.Store(str(path))
+    metadata = read_metadata(path)
+    if metadata.loaded and not settings.reload_data:
+        return metadata.version  # several HTTP workers may open a loaded store side by side
     try:
-        version, pending, recorded = _read_metadata(primary)
-        if version is None or pending or settings.reload_data:
-            version = (version or 0) + 1
-            _load_files(primary, settings, version, recorded)
-        primary.flush()
+        path.mkdir(parents=True, exist_ok=True)
+        primary = ox.Store(str(path))
+        try:
+            version = metadata.version + 1
+            _load_files(primary, path, settings, metadata.with_changes(version=version))
+        finally:
+            del primary
     except OSError as error:
         raise Unavailable(f"cannot open the store at {path}: {error}") from None
-    finally:
-        del primary
     return version
 
 
-def _load_files(
-    primary: ox.Store, settings: Settings, version: int, recorded: dict[str, str]
-) -> None:
+def _load_files(primary: ox.Store, path: Path, settings: Settings, metadata: StoreMetadata) -> None:
+    """Replace the file graphs by one bulk load, marked pending until it is flushed."""
     sources = dataset_sources(settings.data_dir)
+    write_metadata(path, metadata.with_changes(load_pending=True))
     graph_iris = [source.iri(settings.base_iri) for source in sources]
-    _run_update(
-        primary,
-        f"INSERT DATA {{ {_IN_METADATA} {{ {_META_STORE} {_META_LOAD_PENDING} true }} }}",
-    )
-    for iri in {*recorded, *graph_iris}:
+    for iri in {*metadata.sources, *graph_iris, LEGACY_METADATA_GRAPH}:
         primary.remove_graph(ox.NamedNode(iri))
     # One bulk load for every file: pyoxigraph's bulk loader has a fixed cost per call (it
     # writes and ingests its own sorted files), so 1,224 calls took 33 s at 1M triples, one 8.5 s.
     primary.bulk_extend(_quads_of(sources, settings.base_iri))
+    primary.flush()
     hashes = {source.iri(settings.base_iri): source.content_hash() for source in sources}
-    metadata = " ".join(
-        f'<{iri}> {_META_SOURCE_HASH} "{digest}" .' for iri, digest in hashes.items()
-    )
-    _run_update(
-        primary,
-        f"DROP SILENT GRAPH <{METADATA_GRAPH}> ; INSERT DATA {{ GRAPH <{METADATA_GRAPH}> "
-        f"{{ {_META_STORE} {_META_VERSION} {version} . {metadata} }} }}",
-    )
-
-
-def _loaded_version(path: Path) -> int | None:
-    """The version of a completely loaded on-disk store, or None if it needs (re)loading."""
-    if not path.is_dir() or not any(path.iterdir()):
-        return None
-    try:
-        version, pending, _ = _read_metadata(ox.Store.read_only(str(path)))
-    except OSError:
-        return None
-    return None if pending else version
+    write_metadata(path, metadata.with_changes(load_pending=False, sources=hashes))
 
 
 def prepare_store(settings: Settings) -> Settings:
@@ -559,21 +513,6 @@ def prepare_store(settings: Settings) -> Settings:
         return settings
     open_on_disk(Path(settings.store), settings)
     return settings.with_changes(reload_data=False)
-
-
-def _read_metadata(store: ox.Store) -> tuple[int | None, bool, dict[str, str]]:
-    """(dataset version or None, load pending, source hash per graph) from the store."""
-    version: int | None = None
-    pending = False
-    hashes: dict[str, str] = {}
-    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(METADATA_GRAPH)):
-        if quad.predicate == _META_VERSION:
-            version = int(quad.object.value)
-        elif quad.predicate == _META_LOAD_PENDING:
-            pending = True
-        elif quad.predicate == _META_SOURCE_HASH:
-            hashes[quad.subject.value] = quad.object.value
-    return version, pending, hashes
 
 
 REMOTE_STORE_SCHEMES = ("sparql+http://", "sparql+https://")
