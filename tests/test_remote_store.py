@@ -135,14 +135,22 @@ def test_construct_comes_back_in_the_format_asked_for(client, format_name):
     assert len(triples) == 6  # three areas, an English and a Chinese label each
 
 
-def test_large_answer_is_streamed_in_chunks(client):
-    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-    response = client.get("/sparql", query_string={"query": text}, buffered=False)
-    assert response.status_code == 200
-    chunks = list(response.response)
-    response.close()
-    assert len(chunks) > 1
-    assert json.loads(b"".join(chunks))["results"]["bindings"]
+def test_large_answer_is_streamed_in_chunks(remote_settings):
+    """An answer beyond the share of the cache one answer may take (here 1/16 of 1 MB) is
+    passed on as the remote streams it, the part read while deciding included."""
+    small_cache = remote_settings.with_changes(cache_max_bytes=1_000_000)
+    store = RemoteStore.from_settings(small_cache)
+    try:
+        client = create_app(small_cache, store=store).test_client()
+        text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+        response = client.get("/sparql", query_string={"query": text}, buffered=False)
+        assert response.status_code == 200
+        chunks = list(response.response)
+        response.close()
+        assert len(chunks) > 1 and sum(map(len, chunks)) > 1_000_000 // 16
+        assert json.loads(b"".join(chunks))["results"]["bindings"]
+    finally:
+        store.close()
 
 
 def test_remote_syntax_error_is_400_with_the_remote_message(client):
@@ -263,3 +271,27 @@ def test_ftzkg_serve_fronts_a_remote_store_under_gunicorn(data_dir, oxigraph_rem
         assert len(answer) == 6
     finally:
         stop_process(process)
+
+
+def test_answers_of_a_remote_store_are_cached_until_it_is_gone(
+    tmp_path, export_for_stores, settings
+):
+    """A streamed remote answer (no length) is kept too: once the remote stops, a repeated
+    query is still answered, from the cache, and a new one is 503."""
+    location = tmp_path / "store"
+    oxigraph_load(location, [export_for_stores])
+    with running_oxigraph(location, union_default_graph=False) as server:
+        remote_settings = settings.with_changes(store="sparql+" + server.query_url)
+        store = RemoteStore.from_settings(remote_settings)
+        client = create_app(remote_settings, store=store).test_client()
+        asked = {"query": SELECT_AREAS, "format": "json"}
+        first = client.get("/sparql", query_string=asked)
+        assert first.status_code == 200 and first.get_json()["results"]["bindings"]
+    try:
+        again = client.get("/sparql", query_string=asked)
+        assert again.status_code == 200 and again.data == first.data
+        assert again.headers["ETag"] == first.headers["ETag"]
+        new = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+        assert new.status_code == 503, new.get_data(as_text=True)
+    finally:
+        store.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ftzkg.store import QueryAnswer, QueryRequest
@@ -68,11 +69,23 @@ class ResultCache:
     def remember(self, key: str, answer: QueryAnswer) -> QueryAnswer:
         """Keep a small answer (read whole, once) and hand back an answer over its bytes.
 
-        An answer of unknown or large size is returned untouched, to be streamed.
+        An answer of unknown size (a remote store streams without a length) is read until it
+        ends or outgrows the share one answer may take; one that outgrows it, or is known to
+        be large, is streamed on untouched.
         """
-        if answer.length is None or answer.length > self.max_bytes // LARGEST_SHARE:
+        limit = self.max_bytes // LARGEST_SHARE
+        if answer.length is not None and answer.length > limit:
             return answer
-        body = b"".join(answer.chunks)
+        chunks = iter(answer.chunks)
+        taken: list[bytes] = []
+        size = 0
+        for chunk in chunks:
+            taken.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                answer.chunks = _continued(taken, chunks, answer.chunks)
+                return answer
+        body = b"".join(taken)
         with self._lock:
             if key not in self._entries:
                 self._entries[key] = _CachedAnswer(body, answer.truncated, answer.row_limit)
@@ -83,3 +96,17 @@ class ResultCache:
         return QueryAnswer(
             answer.result_format, (body,), answer.truncated, answer.row_limit, length=len(body)
         )
+
+
+def _continued(
+    taken: list[bytes], rest: Iterator[bytes], source: Iterable[bytes]
+) -> Iterator[bytes]:
+    """The chunks already read, then the rest; closing it closes the source (its file or
+    connection), whether or not it was read to the end."""
+    try:
+        yield from taken
+        yield from rest
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
