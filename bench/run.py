@@ -251,8 +251,28 @@ def load_queries(folders: list[Path]) -> list[Query]:
     ]
 
 
+def busy_and_total_ticks() -> tuple[int, int]:
+    """CPU ticks spent busy and in all, over every core, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def wait_until_idle(limit: float = 30.0, window: float = 0.3, busy_share: float = 0.1) -> None:
+    """Let every server finish what the last run left queued (a slow server goes on
+    computing requests wrk abandoned), so the next one is measured on a quiet machine."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        busy_before, total_before = busy_and_total_ticks()
+        time.sleep(window)
+        busy_after, total_after = busy_and_total_ticks()
+        if busy_after - busy_before <= busy_share * max(1, total_after - total_before):
+            return
+
+
 def run_wrk(server: Server, query: Query, seconds: float, connections: int) -> dict:
     """One timed run of wrk: throughput, latency and errors for one query on one server."""
+    wait_until_idle()
     url = server.query_url + "?" + urllib.parse.urlencode({"query": query.text})
     result = subprocess.run(
         [
