@@ -16,12 +16,13 @@ it starts every server on 127.0.0.1:
   front of that server through its remote store, the scale-out setup.
 
 Then ``wrk`` (its own process, a fixed number of connections) runs each query for a fixed
-time against each server in turn, the servers' order rotating from query to query. It prints
+time against each server in turn, once the machine is idle, the servers' order rotating from
+query to query and round to round; each server's best of ``--rounds`` runs counts. It prints
 per query and server: requests/s, p50 and p99 latency, errors and the ratio to ``oxigraph``;
-and per dataset and server: load time, time to ready and resident memory (RSS, whole
-process tree, after the queries).
+per dataset and server: load time, time to ready and resident memory (RSS, whole process
+tree, after the queries); and the geometric-mean ratios with the issue's targets.
 
-    python bench/run.py                          # report graph + 10/100/1000 synthetic reports
+    python bench/run.py                          # report graph + 10k, 100k, 1M triples
     python bench/run.py --smoke                  # report graph, query mix, 1 s, ftzkg + oxigraph
     python bench/run.py --datasets report,100 --seconds 5 --connections 8
 
@@ -399,8 +400,20 @@ def available(names: list[str]) -> list[str]:
 
 
 def benchmark_dataset(
-    dataset: str, names: list[str], queries: list[Query], seconds: float, connections: int
+    dataset: str,
+    names: list[str],
+    queries: list[Query],
+    seconds: float,
+    connections: int,
+    rounds: int = 1,
 ) -> dict:
+    """Every query on every server; with several rounds, each server's best run counts.
+
+    The order of the servers rotates from query to query and from round to round, so none
+    is always measured right after another; the best of a few runs is the usual answer to
+    interference from the rest of a shared machine (seen here: one run in ten at a third of
+    the others' throughput).
+    """
     with tempfile.TemporaryDirectory(prefix=f"ftzkg-bench-{dataset}-") as folder:
         work = Path(folder)
         data_dir = prepare_dataset(dataset, work)
@@ -410,34 +423,48 @@ def benchmark_dataset(
             costs = {}
             running = list(servers)
             for index, query in enumerate(queries):
-                order = running[index % len(running) :] + running[: index % len(running)]
-                for server in order:
+                measurable = []
+                for server in rotated(running, index):
                     answer = check_answer(server, query)
                     answers.setdefault(query.name, {})[server.name] = answer or "too slow"
-                    if answer is None:
-                        print(
-                            f"  {server.name}: over {CHECK_SECONDS:g} s, stopped", file=sys.stderr
-                        )
-                        costs[server.name] = server_costs(server)
-                        for process in server.processes:
-                            external.stop_process(process)
-                        if server.restart is None:
-                            running.remove(server)
-                        else:
-                            fresh = server.restart()
-                            fresh.ready_seconds = server.ready_seconds
-                            running[running.index(server)] = fresh
+                    if answer is not None:
+                        measurable.append(server)
                         continue
-                    measured = run_wrk(server, query, seconds, connections)
-                    print(
-                        f"  {dataset} {query.name} {server.name}: "
-                        f"{measured['requests_per_second']:.0f}/s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    results.setdefault(query.name, {})[server.name] = measured
+                    print(f"  {server.name}: over {CHECK_SECONDS:g} s, stopped", file=sys.stderr)
+                    costs[server.name] = server_costs(server)
+                    for process in server.processes:
+                        external.stop_process(process)
+                    if server.restart is None:
+                        running.remove(server)
+                    else:
+                        fresh = server.restart()
+                        fresh.ready_seconds = server.ready_seconds
+                        running[running.index(server)] = fresh
+                for round_number in range(rounds):
+                    for server in rotated(measurable, round_number):
+                        measured = run_wrk(server, query, seconds, connections)
+                        print(
+                            f"  {dataset} {query.name} {server.name}: "
+                            f"{measured['requests_per_second']:.0f}/s",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                        per_server = results.setdefault(query.name, {})
+                        best = per_server.get(server.name)
+                        if (
+                            best is None
+                            or measured["requests_per_second"] > best["requests_per_second"]
+                        ):
+                            per_server[server.name] = measured
             costs.update({server.name: server_costs(server) for server in running})
     return {"dataset": dataset, "results": results, "answers": answers, "costs": costs}
+
+
+def rotated(servers: list[Server], shift: int) -> list[Server]:
+    if not servers:
+        return []
+    shift %= len(servers)
+    return servers[shift:] + servers[:shift]
 
 
 def number(value: float | None, digits: int = 1) -> str:
@@ -567,6 +594,9 @@ def main(arguments: list[str] | None = None) -> int:
         help="datasets rdflib-endpoint runs on (it needs minutes to load and answer more)",
     )
     parser.add_argument("--seconds", type=float, default=3.0, help="per query and server")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs per query and server; the best one counts"
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
         "--smoke", action="store_true", help="report graph, query mix, 1 s, ftzkg+oxigraph"
@@ -575,6 +605,7 @@ def main(arguments: list[str] | None = None) -> int:
     options = parser.parse_args(arguments)
     if options.smoke:
         options.datasets, options.seconds, options.servers = "report", 1.0, "ftzkg,oxigraph"
+        options.rounds = 1
     if not shutil.which("wrk"):
         print("bench: wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
@@ -586,13 +617,18 @@ def main(arguments: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     given = arguments if arguments is not None else sys.argv[1:]
     print(f"command: python bench/run.py {' '.join(given)}")
-    print(f"wrk: 1 thread, {options.connections} connections, {options.seconds:g} s per query")
+    print(
+        f"wrk: 1 thread, {options.connections} connections, {options.seconds:g} s per query, "
+        f"best of {options.rounds} run(s) per query and server"
+    )
     runs = []
     for dataset in options.datasets.split(","):
         queries = competency + mix if dataset == "report" and not options.smoke else mix
         rdflib_datasets = options.rdflib_datasets.split(",")
         here = [n for n in names if n != "rdflib-endpoint" or dataset in rdflib_datasets]
-        run = benchmark_dataset(dataset, here, queries, options.seconds, options.connections)
+        run = benchmark_dataset(
+            dataset, here, queries, options.seconds, options.connections, options.rounds
+        )
         print_tables(run, names)
         print_summary(run)
         sys.stdout.flush()
