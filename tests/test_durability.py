@@ -65,9 +65,17 @@ class Server:
         return self
 
     def kill(self) -> None:
+        """SIGKILL the whole group and wait until every member is gone, not only the leader."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -7,6 +7,7 @@ against answers computed independently by pyoxigraph over the same files.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 import threading
@@ -18,7 +19,7 @@ import pytest
 from ftzkg.config import Settings
 from ftzkg.errors import BadRequest, QueryNotAllowed, QuerySyntaxError, QueryTimeout
 from ftzkg.formats import BY_NAME, FORMATS, GRAPH, SOLUTIONS
-from ftzkg.store import EmbeddedStore, QueryRequest, SpooledAnswer, open_store
+from ftzkg.store import EmbeddedStore, QueryRequest, SpooledAnswer, open_on_disk, open_store
 from ftzkg.store_metadata import LEGACY_METADATA_GRAPH, METADATA_FILE, read_metadata
 
 BASE = "https://w3id.org/ftzkg/"
@@ -573,3 +574,28 @@ def test_a_store_with_the_older_metadata_graph_is_reloaded_and_loses_it(tmp_path
         assert read_metadata(tmp_path / "db").loaded
     finally:
         reopened.close()
+
+
+def _hold_store_open(path: str, seconds: float) -> None:
+    held = ox.Store(path)
+    time.sleep(seconds)
+    del held
+
+
+def test_loading_waits_for_a_process_still_holding_the_store(tmp_path):
+    """A restart right after a kill may find the old loader still dying with the lock."""
+    folder = write_data(tmp_path / "data")
+    settings = make_settings(folder, store=str(tmp_path / "db"), workers=1, reload_data=True)
+    ox.Store(str(tmp_path / "db")).flush()
+    holder = multiprocessing.get_context("spawn").Process(
+        target=_hold_store_open, args=(str(tmp_path / "db"), 1.5)
+    )
+    holder.start()
+    try:
+        time.sleep(0.5)  # the holder has it now
+        started = time.monotonic()
+        version = open_on_disk(tmp_path / "db", settings)
+        assert version == 1 and time.monotonic() - started > 0.5
+        assert read_metadata(tmp_path / "db").loaded
+    finally:
+        holder.join()

@@ -120,6 +120,7 @@ class Store(ABC):
 _SPOOL_THRESHOLD = 1 << 20
 _CHUNK_BYTES = 64 * 1024
 _DRAIN_GRACE_SECONDS = 5.0
+_LOCK_WAIT_SECONDS = 15.0
 
 
 class SpooledAnswer:
@@ -475,7 +476,7 @@ def open_on_disk(path: Path, settings: Settings) -> int:
         return metadata.version  # several HTTP workers may open a loaded store side by side
     try:
         path.mkdir(parents=True, exist_ok=True)
-        primary = ox.Store(str(path))
+        primary = _open_for_writing(path)
         try:
             version = metadata.version + 1
             _load_files(primary, path, settings, metadata.with_changes(version=version))
@@ -484,6 +485,22 @@ def open_on_disk(path: Path, settings: Settings) -> int:
     except OSError as error:
         raise Unavailable(f"cannot open the store at {path}: {error}") from None
     return version
+
+
+def _open_for_writing(path: Path) -> ox.Store:
+    """The store opened read-write, waiting a little for a process that still holds its lock.
+
+    A server killed while loading may leave its loader process alive for a moment (it is a
+    child of the server); a restart right after it waits for the lock instead of failing.
+    """
+    deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return ox.Store(str(path))
+        except OSError as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _load_files(primary: ox.Store, path: Path, settings: Settings, metadata: StoreMetadata) -> None:
