@@ -146,16 +146,17 @@ def generated(tmp_path: Path, settings: Settings) -> Path:
     return out
 
 
+@pytest.fixture()
+def remembering(generated: Path, settings: Settings, tmp_path: Path) -> Settings:
+    """Settings over the generated data that remember verdicts in a folder of this test."""
+    return settings.with_changes(data_dir=generated, validation_cache=str(tmp_path / "verdicts"))
+
+
 def synthetic_reports(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "graph" / "reports").glob("*synthetic*.ttl"))
 
 
-def test_a_start_after_one_report_changed_rechecks_only_that_graph(
-    generated, settings, tmp_path
-) -> None:
-    remembering = settings.with_changes(
-        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
-    )
+def test_a_start_after_one_report_changed_rechecks_only_that_graph(generated, remembering) -> None:
     first = validate_dataset(remembering)
     assert first.conforms, first.text
     assert first.checked_graphs == first.data_graphs == 8
@@ -167,10 +168,7 @@ def test_a_start_after_one_report_changed_rechecks_only_that_graph(
     assert "re-checked 1 of 8 data graphs" in second.text
 
 
-def test_a_broken_change_to_one_report_is_still_caught(generated, settings, tmp_path) -> None:
-    remembering = settings.with_changes(
-        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
-    )
+def test_a_broken_change_to_one_report_is_still_caught(generated, remembering) -> None:
     assert validate_dataset(remembering).conforms
     report = synthetic_reports(generated)[2]
     report.write_text(report.read_text() + f"\n<{ID}area/nowhere> a <{FTZ}FreeTradeZoneArea> .\n")
@@ -181,11 +179,8 @@ def test_a_broken_change_to_one_report_is_still_caught(generated, settings, tmp_
 
 
 def test_a_change_to_one_report_that_breaks_a_shared_resource_is_caught(
-    generated, settings, tmp_path
+    generated, remembering
 ) -> None:
-    remembering = settings.with_changes(
-        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
-    )
     assert validate_dataset(remembering).conforms
     report = synthetic_reports(generated)[0]
     russia = f"<{ID}country/russia>"
@@ -204,11 +199,8 @@ def test_a_change_to_one_report_that_breaks_a_shared_resource_is_caught(
 
 
 def test_a_change_to_the_shared_report_rechecks_the_reports_relying_on_it(
-    generated, settings, tmp_path
+    generated, remembering
 ) -> None:
-    remembering = settings.with_changes(
-        data_dir=generated, validation_cache=str(tmp_path / "verdicts")
-    )
     assert validate_dataset(remembering).conforms
     real = next(
         p for p in (generated / "graph" / "reports").glob("*.ttl") if "synthetic" not in p.name

@@ -13,11 +13,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ftzkg.store import QueryAnswer, QueryRequest
 
 LARGEST_SHARE = 16
 """An answer larger than 1/16 of the cache is streamed, not kept: it would evict too much."""
+Key = TypeVar("Key")
+Entry = TypeVar("Entry")
 
 
 def answer_key(version: int, request: QueryRequest) -> str:
@@ -36,6 +39,45 @@ def answer_key(version: int, request: QueryRequest) -> str:
     return digest.hexdigest()[:40]
 
 
+class BoundedCache(Generic[Key, Entry]):
+    """Least-recently-used entries up to ``max_bytes`` of bodies (and ``max_entries``), safe
+    across threads: the answer cache and the replay layer in front of Flask both keep bodies
+    this way. An entry bigger than ``largest`` (1/16 of the cache) should not be offered."""
+
+    def __init__(self, max_bytes: int, max_entries: int | None = None) -> None:
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Key, tuple[Entry, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    @property
+    def largest(self) -> int:
+        return self.max_bytes // LARGEST_SHARE
+
+    def get(self, key: Key) -> Entry | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Key, entry: Entry, size: int) -> None:
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._size -= previous[1]
+            self._entries[key] = (entry, size)
+            self._size += size
+            while self._entries and (
+                self._size > self.max_bytes
+                or (self.max_entries is not None and len(self._entries) > self.max_entries)
+            ):
+                _, (_, evicted_size) = self._entries.popitem(last=False)
+                self._size -= evicted_size
+
+
 @dataclass(frozen=True)
 class _CachedAnswer:
     body: bytes
@@ -44,20 +86,15 @@ class _CachedAnswer:
 
 
 class ResultCache:
-    """Least-recently-used answers up to ``max_bytes`` of bodies; safe across threads."""
+    """Serialised answers by ``answer_key``, least recently used out first."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, _CachedAnswer] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._entries: BoundedCache[str, _CachedAnswer] = BoundedCache(max_bytes)
 
     def lookup(self, key: str, request: QueryRequest) -> QueryAnswer | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
         return QueryAnswer(
             request.result_format,
             (entry.body,),
@@ -73,7 +110,7 @@ class ResultCache:
         ends or outgrows the share one answer may take; one that outgrows it, or is known to
         be large, is streamed on untouched.
         """
-        limit = self.max_bytes // LARGEST_SHARE
+        limit = self._entries.largest
         if answer.length is not None and answer.length > limit:
             return answer
         chunks = iter(answer.chunks)
@@ -86,13 +123,7 @@ class ResultCache:
                 answer.chunks = _continued(taken, chunks, answer.chunks)
                 return answer
         body = b"".join(taken)
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = _CachedAnswer(body, answer.truncated, answer.row_limit)
-                self._size += len(body)
-                while self._size > self.max_bytes and self._entries:
-                    _, evicted = self._entries.popitem(last=False)
-                    self._size -= len(evicted.body)
+        self._entries.put(key, _CachedAnswer(body, answer.truncated, answer.row_limit), len(body))
         return QueryAnswer(
             answer.result_format, (body,), answer.truncated, answer.row_limit, length=len(body)
         )

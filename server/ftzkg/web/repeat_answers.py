@@ -16,10 +16,8 @@ the request and latency metrics, and 304 for a client that already holds the ans
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +30,7 @@ from ftzkg.observability import (
     log_request,
     text_hash,
 )
+from ftzkg.result_cache import BoundedCache
 from ftzkg.store import Store
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -64,10 +63,7 @@ class RepeatAnswers:
         self.app = app
         self.store = store
         self.metrics = metrics
-        self.max_bytes = max_bytes
-        self._replays: OrderedDict[tuple[str, str], _Replay] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._replays: BoundedCache[tuple[str, str], _Replay] = BoundedCache(max_bytes, MAX_ENTRIES)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -145,7 +141,7 @@ class RepeatAnswers:
             not seen.get("status", "").startswith("200")
             or "etag" not in headers
             or length is None
-            or int(length) > self.max_bytes // 16
+            or int(length) > self._replays.largest
         ):
             return answer
         try:
@@ -168,18 +164,7 @@ class RepeatAnswers:
         quoted_etag: str,
     ) -> None:
         kept = [(name, value) for name, value in headers if name != REQUEST_ID_HEADER]
-        replay = _Replay(version, status, kept, body, quoted_etag)
-        with self._lock:
-            previous = self._replays.pop(key, None)
-            if previous is not None:
-                self._size -= len(previous.body)
-            self._replays[key] = replay
-            self._size += len(body)
-            while self._replays and (
-                self._size > self.max_bytes or len(self._replays) > MAX_ENTRIES
-            ):
-                _, evicted = self._replays.popitem(last=False)
-                self._size -= len(evicted.body)
+        self._replays.put(key, _Replay(version, status, kept, body, quoted_etag), len(body))
 
 
 def _query_hash(query_string: str) -> str | None:
